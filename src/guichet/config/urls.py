@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.i18n import set_language
+
+from guichet.config.api import api
+from guichet.core import views as core_views
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("health/", core_views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", core_views.home, name="home"),
+]
+
+admin.site.site_header = "Guichet"
+admin.site.site_title = "Guichet"

@@ -1,0 +1,44 @@
+"""After-commit hooks: how a lower app lets higher apps react, without Django signals.
+
+A higher app registers a callable for an event name in its AppConfig.ready(); a service in a lower
+app calls `hooks_emit(...)` inside its transaction. Callbacks run only once the transaction commits,
+so a rolled-back change never sends a survey or an email.
+
+Events emitted today:
+- "case.created"   (case_id)
+- "case.assigned"  (case_id, owner_id, previous_owner_id)
+- "case.status_changed" (case_id, old, new)
+- "contact.created" (case_id, contact_id)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+_registry: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+
+
+def hooks_register(event: str, callback: Callable[..., Any]) -> None:
+    if callback not in _registry[event]:
+        _registry[event].append(callback)
+
+
+def hooks_unregister(event: str, callback: Callable[..., Any]) -> None:
+    if callback in _registry[event]:
+        _registry[event].remove(callback)
+
+
+def hooks_emit(event: str, **payload: Any) -> None:
+    for callback in list(_registry.get(event, ())):
+        transaction.on_commit(lambda cb=callback: _run(cb, event, payload), robust=True)
+
+
+def _run(callback: Callable[..., Any], event: str, payload: dict[str, Any]) -> None:
+    callback(**payload)
