@@ -7,8 +7,11 @@ def test_agent_opens_case_for_a_new_customer_and_it_gets_a_named_owner(agent_api
     # given an agent with a token, when they open a case for a customer by email
     response = agent_api.post(
         "/api/v1/cases",
-        {"subject": "Colis non reçu", "body": "Bonjour, mon colis n'est pas arrivé.",
-         "customer": {"email": "Paul@Example.test", "name": "Paul Petit"}},
+        {
+            "subject": "Colis non reçu",
+            "body": "Bonjour, mon colis n'est pas arrivé.",
+            "customer": {"email": "Paul@Example.test", "name": "Paul Petit"},
+        },
         content_type="application/json",
     )
     # then the case exists, with a reference, new status and the only team member as owner

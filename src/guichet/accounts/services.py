@@ -17,7 +17,7 @@ from guichet.accounts.choices import STAFF_ROLES, Role
 from guichet.accounts.models import ApiToken, Team, User
 from guichet.core.errors import ApplicationError, NotFound, ValidationFailed
 
-TOKEN_PREFIX = "gch_"
+TOKEN_PREFIX = "gch_"  # noqa: S105 (a public marker, not a secret)
 
 
 def _clean_email(email: str) -> str:
@@ -117,7 +117,9 @@ def _token_hash(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, email: str, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, email: str, name: str = "", days: int | None = None
+) -> tuple[ApiToken, str]:
     """Create a token for the user with this email; returns (token row, the secret shown once)."""
     user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
     if user is None:

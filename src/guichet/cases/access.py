@@ -35,9 +35,11 @@ def case_queryset_for_user(*, user: User, queryset: QuerySet[Case] | None = None
 
 
 def case_get_for_user(*, user: User, reference: str, for_update: bool = False) -> Case:
-    qs = case_queryset_for_user(user=user).select_related(
-        "customer", "owner", "team", "category", "merged_into"
-    ).prefetch_related("tags")
+    qs = (
+        case_queryset_for_user(user=user)
+        .select_related("customer", "owner", "team", "category", "merged_into")
+        .prefetch_related("tags")
+    )
     if for_update:
         qs = qs.select_for_update(of=("self",))
     case = qs.filter(reference=(reference or "").strip().upper()).first()

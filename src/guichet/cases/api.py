@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from guichet.accounts.models import Team, User
@@ -101,7 +101,7 @@ def open_case(request: HttpRequest, payload: CaseIn):
             owner=_agent(payload.owner) if user.is_agent else None,
             tags=payload.tags if user.is_agent else None,
         )
-    return 201, case
+    return Status(201, case)
 
 
 class CaseQuery(Schema):
@@ -168,7 +168,7 @@ def add_contact(request: HttpRequest, reference: str, payload: ContactIn):
         direction=payload.direction if payload.kind == "call" else None,
         duration_seconds=payload.duration_seconds,
     )
-    return 201, contact
+    return Status(201, contact)
 
 
 @router.post("/{reference}/status", response=CaseOut, summary="Change the status")

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from guichet.accounts.models import User
 from guichet.cases.access import case_get_for_user, case_queryset_for_user
 from guichet.cases.choices import PUBLIC_KINDS, CaseStatus, Priority
-from guichet.cases.models import Attachment, Case, Contact, CaseEvent
+from guichet.cases.models import Attachment, Case, CaseEvent, Contact
 from guichet.core.errors import ValidationFailed
 from guichet.core.pagination import keyset_page
 

@@ -103,9 +103,7 @@ def case_route_owner(*, team: Team | None) -> User | None:
         return None
     return (
         team.members.filter(is_active=True, role__in=("agent", "supervisor", "administrator"))
-        .annotate(
-            load=Count("owned_cases", filter=Q(owned_cases__status__in=ACTIVE_STATUSES))
-        )
+        .annotate(load=Count("owned_cases", filter=Q(owned_cases__status__in=ACTIVE_STATUSES)))
         .order_by("load", "id")
         .first()
     )
@@ -274,9 +272,7 @@ def case_open(
             attachments=attachments,
         )
     except IntegrityError as exc:
-        raise Conflict(
-            _("This message was already received."), code="duplicate_contact"
-        ) from exc
+        raise Conflict(_("This message was already received."), code="duplicate_contact") from exc
     hooks_emit("case.created", case_id=case.pk)
     return case
 
@@ -289,14 +285,12 @@ def _tags_get_or_create(names: list[str]) -> list[Tag]:
 
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock so two concurrent changes cannot both pass a check."""
-    return Case.objects.select_for_update().select_related("team", "owner", "customer").get(
-        pk=case.pk
+    return (
+        Case.objects.select_for_update().select_related("team", "owner", "customer").get(pk=case.pk)
     )
 
 
-def _set_status(
-    *, case: Case, actor: User | None, new: str, reason: str, at: datetime
-) -> None:
+def _set_status(*, case: Case, actor: User | None, new: str, reason: str, at: datetime) -> None:
     old = case.status
     flows.transition_check(old=old, new=new, reason=reason)
     case.status = new
@@ -362,9 +356,7 @@ def contact_add(
         raise _field_error("duration_seconds", _("A duration cannot be negative."))
     case = _lock(case)
     if case.merged_into_id:
-        raise Conflict(
-            _("This case was merged into another one; write there."), code="case_merged"
-        )
+        raise Conflict(_("This case was merged into another one; write there."), code="case_merged")
     from_customer = kind == ContactKind.CUSTOMER_MESSAGE
     try:
         with transaction.atomic():
@@ -383,9 +375,7 @@ def contact_add(
                 attachments=attachments,
             )
     except IntegrityError as exc:
-        raise Conflict(
-            _("This message was already received."), code="duplicate_contact"
-        ) from exc
+        raise Conflict(_("This message was already received."), code="duplicate_contact") from exc
 
     if from_customer and case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
         _set_status(
@@ -422,10 +412,15 @@ def case_assign(
     at = at or timezone.now()
     case = _lock(case)
     new_team = team if team is not None else case.team
-    if owner is not None and team is None and case.team is not None:
-        # Assigning to someone outside the current team moves the case to their team.
-        if not owner.sees_all_teams and not owner.teams.filter(pk=case.team_id).exists():
-            new_team = owner.teams.first()
+    # Assigning to someone outside the current team moves the case to their team.
+    if (
+        owner is not None
+        and team is None
+        and case.team is not None
+        and not owner.sees_all_teams
+        and not owner.teams.filter(pk=case.team_id).exists()
+    ):
+        new_team = owner.teams.first()
     if owner is not None:
         _check_owner(owner=owner, team=new_team)
     if owner == case.owner and new_team == case.team:
@@ -438,8 +433,10 @@ def case_assign(
     if is_transfer and not reason.strip():
         raise _field_error("reason", _("Say why the case is transferred."))
     previous_owner_id = case.owner_id
-    kind = EventKind.TRANSFERRED if is_transfer else (
-        EventKind.ASSIGNED if owner is not None else EventKind.UNASSIGNED
+    kind = (
+        EventKind.TRANSFERRED
+        if is_transfer
+        else (EventKind.ASSIGNED if owner is not None else EventKind.UNASSIGNED)
     )
     case.owner = owner
     case.team = new_team
@@ -474,7 +471,7 @@ def case_update(
     case: Case,
     subject: str | None = None,
     priority: str | None = None,
-    category: Category | None | object = _UNSET,
+    category: Category | object | None = _UNSET,
     tags: list[str] | None = None,
     at: datetime | None = None,
 ) -> Case:
@@ -559,9 +556,7 @@ def case_merge(*, actor: User, source: Case, target: Case, at: datetime | None =
             )
     source.merged_into = target
     source.save(update_fields=["merged_into"])
-    event_record(
-        case=source, kind=EventKind.MERGED, actor=actor, at=at, into=target.reference
-    )
+    event_record(case=source, kind=EventKind.MERGED, actor=actor, at=at, into=target.reference)
     event_record(
         case=target,
         kind=EventKind.MERGED,

@@ -47,7 +47,9 @@ api.add_router("/cases", cases_router, tags=["cases"])
 api.add_router("/customers", customers_router, tags=["customers"])
 
 
-def _error(request: HttpRequest, status: int, message: str, code: str, details=None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, message: str, code: str, details=None
+) -> HttpResponse:
     return api.create_response(
         request,
         {"message": message, "code": code, "details": details if details is not None else {}},

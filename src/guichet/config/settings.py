@@ -153,7 +153,8 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
-# Mail: EMAIL_URL=smtp://host:port (django-environ); console by default so nothing leaves by accident.
+# Mail: EMAIL_URL=smtp://host:port (django-environ); console by default, so nothing leaves
+# by accident.
 GUICHET_SUPPORT_EMAIL = env.str("GUICHET_SUPPORT_EMAIL", default="support@guichet.localhost")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=GUICHET_SUPPORT_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

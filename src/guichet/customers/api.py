@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from guichet.core.errors import PermissionDenied
 from guichet.core.pagination import keyset_page
@@ -37,7 +37,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn):
         organisation_name=payload.organisation,
         segment=payload.segment,
     )
-    return 201, customer
+    return Status(201, customer)
 
 
 @router.get("/{int:customer_id}", response=CustomerOut, summary="One customer")

@@ -70,9 +70,7 @@ def customer_create(
 def customer_get_or_create_by_email(*, email: str, name: str = "") -> tuple[Customer, bool]:
     """The customer who owns this address, created on first contact (no account needed to ask)."""
     email = email_normalise(email)
-    known = (
-        CustomerEmail.objects.select_related("customer").filter(address__iexact=email).first()
-    )
+    known = CustomerEmail.objects.select_related("customer").filter(address__iexact=email).first()
     if known:
         return known.customer, False
     return customer_create(name=name, email=email), True

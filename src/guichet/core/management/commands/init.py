@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
-        parser.add_argument("--demo-cases", type=int, default=2000, help="Demo cases (default 2000).")
+        parser.add_argument(
+            "--demo-cases", type=int, default=2000, help="Demo cases (default 2000)."
+        )
         parser.add_argument("--no-static", action="store_true", help="Skip collectstatic.")
 
     def handle(self, *args, **opts):
