@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from io import StringIO
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -12,7 +14,7 @@ class Command(BaseCommand):
     help = "Check the configuration and the database: Django's checks, connection, migrations."
 
     def handle(self, *args, **opts):
-        call_command("check", verbosity=0)
+        call_command("check", verbosity=0, stdout=StringIO())
         self.stdout.write("configuration: ok")
         try:
             with connection.cursor() as cursor:
