@@ -46,7 +46,9 @@ def test_init_generates_and_prints_the_administrator_password_once(initialised):
     # then the password was printed
     assert re.search(r"boss@x\.test created with the password: \S{12,}", first)
     # when init runs again
-    again = run(["init", "--no-demo", "--no-static"], initialised, GUICHET_ADMIN_EMAIL="boss@x.test")
+    again = run(
+        ["init", "--no-demo", "--no-static"], initialised, GUICHET_ADMIN_EMAIL="boss@x.test"
+    )
     # then it succeeds and prints no password
     assert again.returncode == 0, again.stderr
     assert "password" not in again.stdout
