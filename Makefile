@@ -32,8 +32,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 lint: dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: dev lint test-sqlite test-postgres
@@ -45,8 +45,8 @@ test-postgres: dev
 	$(TEST_ENV) DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 format: dev
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests $(wildcard benchmarks)
+	$(BIN)/ruff format src tests $(wildcard benchmarks)
 
 messages: dev
 	cd src/guichet && ../../$(BIN)/django-admin makemessages -l fr -l en --no-obsolete && ../../$(BIN)/django-admin compilemessages
