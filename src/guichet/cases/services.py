@@ -29,7 +29,15 @@ from guichet.cases.choices import (
     Priority,
 )
 from guichet.cases.events import event_record
-from guichet.cases.models import Attachment, Case, Category, Contact, Tag, case_reference
+from guichet.cases.models import (
+    Attachment,
+    Case,
+    Category,
+    Contact,
+    Tag,
+    attachment_path,
+    case_reference,
+)
 from guichet.core.errors import Conflict, PermissionDenied, ValidationFailed
 from guichet.core.hooks import hooks_emit
 from guichet.core.html import html_sanitise, html_to_text, text_to_html
@@ -115,14 +123,20 @@ def _default_team(category: Category | None) -> Team | None:
     return Team.objects.filter(is_default=True).first()
 
 
-def _store_attachments(contact: Contact, attachments: list[NewAttachment]) -> None:
-    for item in attachments:
+def _check_attachments(attachments: list[NewAttachment] | None) -> None:
+    """Refuse oversized files before anything is written (no case, contact, event or file)."""
+    for item in attachments or ():
         if len(item.content) > MAX_ATTACHMENT_BYTES:
+            limit_mb = max(1, MAX_ATTACHMENT_BYTES // (1024 * 1024))
             raise _field_error(
                 "attachments",
-                _("%(name)s is larger than %(mb)d MB.")
-                % {"name": item.filename, "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+                _("%(name)s is larger than %(mb)d MB.") % {"name": item.filename, "mb": limit_mb},
             )
+
+
+def _store_attachments(contact: Contact, attachments: list[NewAttachment]) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    for item in attachments:
         digest = hashlib.sha256(item.content).hexdigest()
         attachment = Attachment(
             contact=contact,
@@ -131,7 +145,11 @@ def _store_attachments(contact: Contact, attachments: list[NewAttachment]) -> No
             size=len(item.content),
             sha256=digest,
         )
-        attachment.file.save(digest, ContentFile(item.content), save=False)
+        # Content-addressed: the same bytes are stored once, however often they are sent.
+        name = attachment_path(attachment, item.filename)
+        if not storage.exists(name):
+            name = storage.save(name, ContentFile(item.content))
+        attachment.file.name = name
         attachment.save()
 
 
@@ -210,6 +228,7 @@ def case_open(
     body_text, body_html = _clean_body(body_text, body_html)
     _check_choice("channel", channel, Channel)
     _check_choice("priority", priority, Priority)
+    _check_attachments(attachments)
     if actor is not None and not actor.is_agent:
         # A customer opens cases only for itself, and cannot choose who handles them.
         if customer.user_id != actor.pk:
@@ -285,8 +304,11 @@ def _tags_get_or_create(names: list[str]) -> list[Tag]:
 
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock so two concurrent changes cannot both pass a check."""
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the owner/team joins.
     return (
-        Case.objects.select_for_update().select_related("team", "owner", "customer").get(pk=case.pk)
+        Case.objects.select_for_update(of=("self",))
+        .select_related("team", "owner", "customer")
+        .get(pk=case.pk)
     )
 
 
@@ -354,6 +376,7 @@ def contact_add(
     _check_choice("channel", channel, Channel)
     if duration_seconds is not None and duration_seconds < 0:
         raise _field_error("duration_seconds", _("A duration cannot be negative."))
+    _check_attachments(attachments)
     case = _lock(case)
     if case.merged_into_id:
         raise Conflict(_("This case was merged into another one; write there."), code="case_merged")
