@@ -33,7 +33,9 @@ def case_new(
 
 def event_kinds(case: Case) -> list[str]:
     return list(
-        CaseEvent.objects.filter(case=case).order_by("created_at", "id").values_list("kind", flat=True)
+        CaseEvent.objects.filter(case=case)
+        .order_by("created_at", "id")
+        .values_list("kind", flat=True)
     )
 
 

@@ -76,7 +76,7 @@ def test_concurrent_opens_get_distinct_consecutive_numbers(customer, agent):
         try:
             barrier.wait(timeout=10)
             case_new(customer=customer, subject="En même temps")
-        except BaseException as exc:  # noqa: BLE001 (reported to the main thread)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -214,9 +214,7 @@ def test_agent_chooses_an_owner_of_the_team(customer, agent, other_agent, team):
     assert (event.actor, event.data["reason"]) == (agent, "chosen")
 
 
-def test_agent_cannot_give_a_case_to_someone_outside_the_team(
-    customer, agent, team, billing_agent
-):
+def test_agent_cannot_give_a_case_to_someone_outside_the_team(customer, agent, team, billing_agent):
     with pytest.raises(ValidationFailed) as caught:
         case_new(customer=customer, actor=agent, owner=billing_agent, team=team)
     assert caught.value.details[0]["field"] == "owner"

@@ -443,7 +443,8 @@ def case_assign(
         and not owner.sees_all_teams
         and not owner.teams.filter(pk=case.team_id).exists()
     ):
-        new_team = owner.teams.first()
+        # An owner in no team at all keeps the current team, and _check_owner refuses them.
+        new_team = owner.teams.first() or case.team
     if owner is not None:
         _check_owner(owner=owner, team=new_team)
     if owner == case.owner and new_team == case.team:
@@ -456,11 +457,13 @@ def case_assign(
     if is_transfer and not reason.strip():
         raise _field_error("reason", _("Say why the case is transferred."))
     previous_owner_id = case.owner_id
-    kind = (
-        EventKind.TRANSFERRED
-        if is_transfer
-        else (EventKind.ASSIGNED if owner is not None else EventKind.UNASSIGNED)
-    )
+    if is_transfer:
+        kind = EventKind.TRANSFERRED
+    elif owner is not None or new_team is not None:
+        # A pick-up, or a case nobody routed getting its first team: an assignment.
+        kind = EventKind.ASSIGNED
+    else:
+        kind = EventKind.UNASSIGNED
     case.owner = owner
     case.team = new_team
     case.updated_at = at
@@ -503,6 +506,7 @@ def case_update(
     at = at or timezone.now()
     case = _lock(case)
     changed: list[str] = []
+    tags_changed = False
     if subject is not None:
         subject = _clean_subject(subject)
         if subject != case.subject:
@@ -536,6 +540,7 @@ def case_update(
         old_names = sorted(case.tags.values_list("name", flat=True))
         if [t.name for t in new_tags] != old_names:
             case.tags.set(new_tags)
+            tags_changed = True
             event_record(
                 case=case,
                 kind=EventKind.TAGS_CHANGED,
@@ -544,7 +549,7 @@ def case_update(
                 old=old_names,
                 new=[t.name for t in new_tags],
             )
-    if changed:
+    if changed or tags_changed:
         case.updated_at = at
         case.save(update_fields=[*changed, "updated_at"])
     return case
