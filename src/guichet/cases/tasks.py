@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -14,6 +16,15 @@ from guichet.core.tasks import retrying_task
 
 logger = logging.getLogger(__name__)
 
+# Higher apps add to the acknowledgement's context without this app knowing them (the portal
+# adds `follow_url`, a one-time link to follow the request). Registered in AppConfig.ready().
+_acknowledgement_context_providers: list[Callable[[Case], dict[str, Any]]] = []
+
+
+def acknowledgement_context_register(provider: Callable[[Case], dict[str, Any]]) -> None:
+    if provider not in _acknowledgement_context_providers:
+        _acknowledgement_context_providers.append(provider)
+
 
 @retrying_task
 def case_send_acknowledgement(case_id: int) -> bool:
@@ -22,7 +33,9 @@ def case_send_acknowledgement(case_id: int) -> bool:
     if case is None or not case.customer.email:
         return False
     with translation.override(case.customer.language or settings.LANGUAGE_CODE):
-        context = {"case": case, "base_url": settings.GUICHET_BASE_URL}
+        context: dict[str, Any] = {"case": case, "base_url": settings.GUICHET_BASE_URL}
+        for provider in _acknowledgement_context_providers:
+            context.update(provider(case))
         subject = render_to_string("cases/email/acknowledgement_subject.txt", context).strip()
         body = render_to_string("cases/email/acknowledgement.txt", context)
     message = EmailMessage(
@@ -46,4 +59,4 @@ def _on_case_created(*, case_id: int) -> None:
 
 hooks_register("case.created", _on_case_created)
 
-__all__ = ["case_send_acknowledgement"]
+__all__ = ["acknowledgement_context_register", "case_send_acknowledgement"]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "guichet.accounts",
     "guichet.customers",
     "guichet.cases",
+    "guichet.channels.portal",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,17 @@ GUICHET_CASE_PREFIX = env.str("GUICHET_CASE_PREFIX", default="G")
 GUICHET_AUTO_ASSIGN = env.bool("GUICHET_AUTO_ASSIGN", default=True)
 GUICHET_API_TOKEN_DAYS = env.int("GUICHET_API_TOKEN_DAYS", default=365)
 GUICHET_FCR_WINDOW_DAYS = env.int("GUICHET_FCR_WINDOW_DAYS", default=7)
+
+# Customer portal (/portal/): one-time links, reopening delay, anti-spam limits, "talk to a person".
+GUICHET_REOPEN_DAYS = env.int("GUICHET_REOPEN_DAYS", default=30)
+GUICHET_PORTAL_SIGN_IN_LINK_MINUTES = env.int("GUICHET_PORTAL_SIGN_IN_LINK_MINUTES", default=30)
+GUICHET_PORTAL_FOLLOW_LINK_DAYS = env.int("GUICHET_PORTAL_FOLLOW_LINK_DAYS", default=14)
+GUICHET_PORTAL_RATE_PER_IP = env.int("GUICHET_PORTAL_RATE_PER_IP", default=10)
+GUICHET_PORTAL_RATE_PER_EMAIL = env.int("GUICHET_PORTAL_RATE_PER_EMAIL", default=5)
+GUICHET_PORTAL_RATE_WINDOW_MINUTES = env.int("GUICHET_PORTAL_RATE_WINDOW_MINUTES", default=60)
+GUICHET_PORTAL_MAX_FILES = env.int("GUICHET_PORTAL_MAX_FILES", default=5)
+GUICHET_PORTAL_MAX_FILE_MB = env.int("GUICHET_PORTAL_MAX_FILE_MB", default=10)
+GUICHET_PORTAL_PHONE = env.str("GUICHET_PORTAL_PHONE", default="")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = GUICHET_BASE_URL.startswith("https://")

@@ -1,0 +1,1 @@
+"""Contact channels: email, portal, intake API."""
