@@ -9,13 +9,19 @@ Events emitted today:
 - "case.assigned"  (case_id, owner_id, previous_owner_id)
 - "case.status_changed" (case_id, old, new)
 - "contact.created" (case_id, contact_id)
+- "cases.imported" (first_case_id, last_case_id): after `guichet demo` wrote past cases with the
+  hooks above paused (no surveys or emails for history); apps keeping derived data rebuild it here.
+
+`hooks_paused()` silences every hook inside its block (demo data, imports of history).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +29,18 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 _registry: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+_paused: ContextVar[bool] = ContextVar("guichet_hooks_paused", default=False)
+
+
+@contextmanager
+def hooks_paused() -> Iterator[None]:
+    """Emit nothing inside this block: history written after the fact must not send surveys,
+    acknowledgements or alerts."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def hooks_register(event: str, callback: Callable[..., Any]) -> None:
@@ -36,6 +54,8 @@ def hooks_unregister(event: str, callback: Callable[..., Any]) -> None:
 
 
 def hooks_emit(event: str, **payload: Any) -> None:
+    if _paused.get():
+        return
     for callback in list(_registry.get(event, ())):
         transaction.on_commit(lambda cb=callback: _run(cb, event, payload), robust=True)
 
