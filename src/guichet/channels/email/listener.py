@@ -1,0 +1,182 @@
+"""The SMTP/LMTP listener (aiosmtpd) that a mail server or MX delivers to.
+
+- RCPT for an address that is not an enabled mailbox: 550, the sender's server bounces it.
+- DATA: the raw message is committed to the database (durable_writes) BEFORE we answer 250;
+  any failure to store answers 451 so the sender's server tries again later.
+- Processing (parsing, threading, cases) runs after the answer, in a worker thread; what it has
+  not done when the process dies is still `received` and is done at the next start.
+
+Database work never runs on the event loop: one thread stores, another processes, each with its
+own connection (SQLite serialises the two writers with its busy timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from guichet.channels.email.choices import InboundSource
+from guichet.channels.email.models import Mailbox
+from guichet.channels.email.services import (
+    durable_writes,
+    inbound_process_pending,
+    inbound_store,
+    mailbox_for_address,
+)
+
+logger = logging.getLogger(__name__)
+
+RECIPIENT_CACHE_SECONDS = 30
+
+
+class Processor(threading.Thread):
+    """Drains the `received` queue whenever woken, and every `interval` seconds anyway."""
+
+    def __init__(self, interval: float = 30.0) -> None:
+        super().__init__(name="guichet-mail-processor", daemon=True)
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.interval = interval
+        self.idle = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopping.is_set():
+                self.idle.clear()
+                try:
+                    close_old_connections()
+                    inbound_process_pending()
+                except Exception:
+                    logger.exception("processing inbound mail failed")
+                    time.sleep(1)
+                self.idle.set()
+                self.wake.wait(self.interval)
+                self.wake.clear()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+
+class MailHandler:
+    """aiosmtpd hooks. `lmtp` changes only the answer to DATA: one line per recipient."""
+
+    def __init__(self, *, lmtp: bool, processor: Processor | None) -> None:
+        self.lmtp = lmtp
+        self.processor = processor
+        self.source = InboundSource.LMTP if lmtp else InboundSource.SMTP
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guichet-store")
+        self._store_thread.submit(self._thread_init).result()
+        self._recipients: dict[str, tuple[float, int | None]] = {}
+
+    @staticmethod
+    def _thread_init() -> None:
+        close_old_connections()
+        durable_writes()
+
+    def close(self) -> None:
+        self._store_thread.submit(connection.close).result()
+        self._store_thread.shutdown(wait=True)
+
+    async def _run(self, func, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._store_thread, func, *args)
+
+    def _mailbox_id(self, address: str) -> int | None:
+        key = address.strip().lower()
+        cached = self._recipients.get(key)
+        now = time.monotonic()
+        if cached and now - cached[0] < RECIPIENT_CACHE_SECONDS:
+            return cached[1]
+        mailbox = mailbox_for_address(key)
+        self._recipients[key] = (now, mailbox.pk if mailbox else None)
+        return mailbox.pk if mailbox else None
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options
+    ) -> str:
+        try:
+            mailbox_id = await self._run(self._mailbox_id, address)
+        except Exception:
+            logger.exception("recipient check failed")
+            return "451 4.3.0 Temporary failure, please try again later"
+        if mailbox_id is None:
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        if not hasattr(envelope, "mailbox_id"):
+            envelope.mailbox_id = mailbox_id  # type: ignore[attr-defined]
+        return "250 2.1.5 OK"
+
+    def _store(self, raw: bytes, mailbox_id: int, envelope_from: str) -> tuple[int, bool]:
+        mailbox = Mailbox.objects.filter(pk=mailbox_id).first()
+        row, created = inbound_store(
+            raw=raw, mailbox=mailbox, source=self.source, envelope_from=envelope_from
+        )
+        return row.pk, created
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        try:
+            inbound_id, _created = await self._run(
+                self._store, bytes(raw), envelope.mailbox_id, envelope.mail_from or ""
+            )
+        except Exception:
+            logger.exception("could not store an inbound message")
+            status = "451 4.3.0 Could not store the message, please try again later"
+            return "\r\n".join([status] * len(envelope.rcpt_tos)) if self.lmtp else status
+        if self.processor is not None:
+            self.processor.wake.set()
+        ok = f"250 2.0.0 Stored as #{inbound_id}"
+        return "\r\n".join([ok] * len(envelope.rcpt_tos)) if self.lmtp else ok
+
+
+class MailController(Controller):
+    """aiosmtpd's threaded controller, speaking LMTP when asked."""
+
+    def __init__(self, handler: MailHandler, *, lmtp: bool, **kwargs) -> None:
+        self.lmtp = lmtp
+        super().__init__(handler, **kwargs)
+
+    def factory(self):
+        cls = LMTP if self.lmtp else SMTP
+        return cls(self.handler, **self.SMTP_kwargs)
+
+
+class MailServer:
+    """The listener with its processor; `start()` returns once it accepts connections."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 2525, lmtp: bool = False) -> None:
+        self.processor = Processor()
+        self.handler = MailHandler(lmtp=lmtp, processor=self.processor)
+        self.controller = MailController(
+            self.handler,
+            lmtp=lmtp,
+            hostname=host,
+            port=port,
+            data_size_limit=settings.GUICHET_EMAIL_MAX_MESSAGE_MB * 1024 * 1024,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            ident="Guichet",
+        )
+
+    def start(self) -> None:
+        self.processor.start()
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+        self.handler.close()
+        self.processor.stop()
+        self.processor.join(timeout=30)

@@ -1,0 +1,86 @@
+"""Background work of the email channel: thin, idempotent wrappers taking ids."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from guichet.cases.choices import Channel, ContactKind
+from guichet.cases.models import Contact
+from guichet.core.hooks import hooks_register
+from guichet.core.tasks import retrying_task
+
+logger = logging.getLogger(__name__)
+
+
+@retrying_task
+def outbound_send_task(outbound_id: int) -> str:
+    from guichet.channels.email.services import outbound_send
+
+    return outbound_send(outbound_id=outbound_id).state
+
+
+@retrying_task(max_attempts=3)
+def inbound_process_task(inbound_id: int) -> str:
+    from guichet.channels.email.services import inbound_process
+
+    return inbound_process(inbound_id=inbound_id).state
+
+
+@task()
+def mailboxes_poll_task(reschedule: bool = True) -> int:
+    """Fetch every IMAP mailbox once, process what is pending, and (by default) come back in
+    GUICHET_EMAIL_POLL_SECONDS: the recurring poll, started by `guichet mail poll --schedule`."""
+    from guichet.channels.email.imap import mailboxes_poll
+    from guichet.channels.email.services import inbound_process_pending
+
+    try:
+        stored = sum(result.stored for result in mailboxes_poll())
+        inbound_process_pending()
+    finally:
+        if reschedule:
+            mailboxes_poll_schedule(delay_seconds=settings.GUICHET_EMAIL_POLL_SECONDS, force=True)
+    return stored
+
+
+def mailboxes_poll_schedule(*, delay_seconds: int = 0, force: bool = False) -> bool:
+    """Enqueue the recurring poll unless one is already waiting (database backend), so running
+    `mail poll --schedule` twice does not start two chains."""
+    if not force and _poll_waiting():
+        return False
+    scheduled = mailboxes_poll_task
+    if delay_seconds and scheduled.get_backend().supports_defer:
+        scheduled = scheduled.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+    scheduled.enqueue(reschedule=True)
+    return True
+
+
+def _poll_waiting() -> bool:
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover  (another backend: no way to look)
+        return False
+    if not settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
+        return False
+    return DBTaskResult.objects.filter(
+        task_path=mailboxes_poll_task.module_path, status__in=("READY", "RUNNING")
+    ).exists()
+
+
+def _on_contact_created(*, case_id: int, contact_id: int) -> None:
+    contact = Contact.objects.filter(pk=contact_id).select_related("author_user").first()
+    if contact is None or contact.kind != ContactKind.REPLY or contact.channel != Channel.EMAIL:
+        return
+    from guichet.channels.email.services import outbound_reply_queue
+
+    try:
+        outbound_reply_queue(contact=contact)
+    except Exception:
+        logger.exception("could not queue the email for contact %s", contact_id)
+
+
+hooks_register("contact.created", _on_contact_created)

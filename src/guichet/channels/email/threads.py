@@ -1,0 +1,129 @@
+"""Which case an inbound email belongs to.
+
+In order: (1) In-Reply-To/References against the Message-IDs Guichet sent or received;
+(2) the case reference in the subject, `[G-000123]`, when the sender is that case's customer;
+(3) optionally, the same sender and the same subject within GUICHET_EMAIL_THREAD_SUBJECT_HOURS;
+otherwise a new case. Merged cases are followed to the case that carries on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from guichet.cases.choices import Channel
+from guichet.cases.models import Case, Contact
+from guichet.channels.email.models import InboundMessage, OutboundMessage
+from guichet.channels.email.parsing import ParsedMessage
+from guichet.customers.models import Customer
+
+
+class ThreadedBy:
+    HEADERS = "headers"
+    REFERENCE = "reference"
+    SUBJECT = "subject"
+    NEW = "new"
+    FOLLOW_UP = "follow_up"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    case: Case | None
+    by: str
+
+
+_PREFIX = re.compile(r"^\s*((re|fwd?|tr|aw|wg|rv|sv|antw|réf|ref)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+def subject_reference_re() -> re.Pattern[str]:
+    prefix = re.escape(settings.GUICHET_CASE_PREFIX)
+    return re.compile(rf"\[\s*({prefix}-\d{{6,}})\s*\]", re.IGNORECASE)
+
+
+def subject_normalise(subject: str) -> str:
+    """The subject without Re:/Fwd:/TR: prefixes and case references, for comparison."""
+    subject = subject_reference_re().sub(" ", subject or "")
+    subject = _PREFIX.sub("", subject)
+    return " ".join(subject.split()).casefold()
+
+
+def _carry_on(case: Case) -> Case:
+    seen = set()
+    while case.merged_into_id and case.pk not in seen:
+        seen.add(case.pk)
+        case = Case.objects.select_related("customer").get(pk=case.merged_into_id)
+    return case
+
+
+def _by_headers(ids: list[str]) -> Case | None:
+    if not ids:
+        return None
+    found: dict[str, int] = {}
+    for mid, case_id in OutboundMessage.objects.filter(message_id__in=ids).values_list(
+        "message_id", "case_id"
+    ):
+        found.setdefault(mid, case_id)
+    for mid, case_id in Contact.objects.filter(
+        channel=Channel.EMAIL, external_id__in=ids
+    ).values_list("external_id", "case_id"):
+        found.setdefault(mid, case_id)
+    for mid, case_id in InboundMessage.objects.filter(
+        message_id__in=ids, case__isnull=False
+    ).values_list("message_id", "case_id"):
+        found.setdefault(mid, case_id)
+    for mid in ids:  # nearest first
+        if mid in found:
+            return Case.objects.select_related("customer").get(pk=found[mid])
+    return None
+
+
+def _customer_addresses(customer: Customer) -> set[str]:
+    return {a.lower() for a in customer.emails.values_list("address", flat=True)} | (
+        {customer.email.lower()} if customer.email else set()
+    )
+
+
+def _by_reference(subject: str, sender: str) -> Case | None:
+    match = subject_reference_re().search(subject or "")
+    if not match:
+        return None
+    case = Case.objects.select_related("customer").filter(reference=match.group(1).upper()).first()
+    # A reference is easy to guess: only the case's own customer joins a case by it. Anyone
+    # else (a colleague in copy, a stranger) opens a new case instead of writing into this one.
+    if case is None or sender.lower() not in _customer_addresses(case.customer):
+        return None
+    return case
+
+
+def _by_subject(subject: str, customer: Customer, now: datetime) -> Case | None:
+    hours = settings.GUICHET_EMAIL_THREAD_SUBJECT_HOURS
+    wanted = subject_normalise(subject)
+    if hours <= 0 or not wanted:
+        return None
+    recent = Case.objects.select_related("customer").filter(
+        customer=customer,
+        channel=Channel.EMAIL,
+        merged_into__isnull=True,
+        updated_at__gte=now - timedelta(hours=hours),
+    )
+    for case in recent.order_by("-updated_at")[:20]:
+        if subject_normalise(case.subject) == wanted:
+            return case
+    return None
+
+
+def thread_find(*, parsed: ParsedMessage, customer: Customer, now: datetime) -> ThreadMatch:
+    case = _by_headers(parsed.thread_ids)
+    if case is not None:
+        return ThreadMatch(_carry_on(case), ThreadedBy.HEADERS)
+    case = _by_reference(parsed.subject, parsed.from_address)
+    if case is not None:
+        return ThreadMatch(_carry_on(case), ThreadedBy.REFERENCE)
+    case = _by_subject(parsed.subject, customer, now)
+    if case is not None:
+        return ThreadMatch(_carry_on(case), ThreadedBy.SUBJECT)
+    return ThreadMatch(None, ThreadedBy.NEW)
