@@ -218,6 +218,7 @@ def case_open(
     external_id: str = "",
     attachments: list[NewAttachment] | None = None,
     at: datetime | None = None,
+    follow_up_of: Case | None = None,
 ) -> Case:
     """Open a case from a customer's first contact and give it a team and a named owner.
 
@@ -266,6 +267,8 @@ def case_open(
         channel=channel,
         priority=priority,
         category=category.slug if category else None,
+        # A follow-up (e.g. an email answering a closed case) names the case it continues.
+        **({"follow_up_of": follow_up_of.reference} if follow_up_of is not None else {}),
     )
     if owner is not None or team is not None:
         event_record(

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "guichet.accounts",
     "guichet.customers",
     "guichet.cases",
+    "guichet.channels.email",
     "guichet.channels.portal",
 ]
 
@@ -190,6 +191,17 @@ GUICHET_PORTAL_RATE_WINDOW_MINUTES = env.int("GUICHET_PORTAL_RATE_WINDOW_MINUTES
 GUICHET_PORTAL_MAX_FILES = env.int("GUICHET_PORTAL_MAX_FILES", default=5)
 GUICHET_PORTAL_MAX_FILE_MB = env.int("GUICHET_PORTAL_MAX_FILE_MB", default=10)
 GUICHET_PORTAL_PHONE = env.str("GUICHET_PORTAL_PHONE", default="")
+
+# Email channel (inbound listener and IMAP polling, threaded replies); see docs/configuration.md.
+# A reply to a closed case: "reopen" it, or open a linked "follow_up" case.
+GUICHET_EMAIL_CLOSED_CASE_POLICY = env.str("GUICHET_EMAIL_CLOSED_CASE_POLICY", default="reopen")
+# Join a case by same sender and same subject within this many hours (0: off).
+GUICHET_EMAIL_THREAD_SUBJECT_HOURS = env.int("GUICHET_EMAIL_THREAD_SUBJECT_HOURS", default=0)
+GUICHET_EMAIL_MAX_MESSAGE_MB = env.int("GUICHET_EMAIL_MAX_MESSAGE_MB", default=40)
+GUICHET_EMAIL_MAX_ATTACHMENT_MB = env.int("GUICHET_EMAIL_MAX_ATTACHMENT_MB", default=25)
+# More messages than this from one sender in an hour go to the quarantine (mail storms).
+GUICHET_EMAIL_SENDER_LIMIT_PER_HOUR = env.int("GUICHET_EMAIL_SENDER_LIMIT_PER_HOUR", default=60)
+GUICHET_EMAIL_POLL_SECONDS = env.int("GUICHET_EMAIL_POLL_SECONDS", default=60)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = GUICHET_BASE_URL.startswith("https://")
