@@ -70,3 +70,12 @@ class EventKind(models.TextChoices):
     TAGS_CHANGED = "tags_changed", _("Tags changed")
     CONTACT_ADDED = "contact_added", _("Contact added")
     MERGED = "merged", _("Merged")
+    # Service targets (guichet.sla): the policy applied, due times recomputed, alerts sent.
+    SLA_POLICY = "sla_policy", _("Service policy applied")
+    SLA_RECOMPUTED = "sla_recomputed", _("Service due times recomputed")
+    SLA_WARNING = "sla_warning", _("Service target at risk")
+    SLA_BREACHED = "sla_breached", _("Service target missed")
+    # Complaints (guichet.quality): opened, each lifecycle step, suggested by keywords.
+    COMPLAINT_OPENED = "complaint_opened", _("Complaint opened")
+    COMPLAINT_STEP = "complaint_step", _("Complaint step")
+    COMPLAINT_SUGGESTED = "complaint_suggested", _("Complaint suggested")
