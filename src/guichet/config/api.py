@@ -14,6 +14,7 @@ from guichet.accounts.services import api_token_authenticate
 from guichet.cases.api import router as cases_router
 from guichet.core.errors import ApplicationError
 from guichet.customers.api import router as customers_router
+from guichet.surveys.api import barometer_router, surveys_router
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ api = NinjaAPI(
 )
 api.add_router("/cases", cases_router, tags=["cases"])
 api.add_router("/customers", customers_router, tags=["customers"])
+api.add_router("/barometer", barometer_router, tags=["barometer"])
+api.add_router("/surveys", surveys_router, tags=["surveys"])
 
 
 def _error(

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "guichet.accounts",
     "guichet.customers",
     "guichet.cases",
+    "guichet.surveys",
     "guichet.channels.email",
     "guichet.channels.portal",
 ]
@@ -139,7 +140,10 @@ STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = Path(env.str("GUICHET_NODE_MODULES", default=str(Path.cwd() / "node_modules")))
 STATICFILES_DIRS = [
     (name, NODE_MODULES / sub)
-    for name, sub in (("vendor/htmx", "htmx.org/dist"),)
+    for name, sub in (
+        ("vendor/htmx", "htmx.org/dist"),
+        ("vendor/chartjs", "chart.js/dist"),
+    )
     if (NODE_MODULES / sub).is_dir()
 ]
 STORAGES = {

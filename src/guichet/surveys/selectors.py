@@ -1,0 +1,632 @@
+"""The barometer's data: every figure of a period, its comparisons, trends, breakdowns and
+comments. Survey figures come from SurveyAnswer; operational ones from CaseFact (derived from
+contacts and events) and, for the backlog, from the timeline itself. docs/metrics.md has each
+definition with the query computing it."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from guichet.cases.choices import CaseStatus, EventKind
+from guichet.cases.models import Case, CaseEvent
+from guichet.core.errors import ValidationFailed
+from guichet.surveys import scoring
+from guichet.surveys.models import CaseFact, SurveyAnswer, SurveyConfig
+from guichet.surveys.services import survey_config_get
+
+# The national figure from the source texts: 55 % of French people say customer services do not
+# meet their expectations (American Express customer-service barometer, 2012), i.e. 45 % met.
+REFERENCE_EXPECTATIONS_MET = 0.45
+REFERENCE_SOURCE = "American Express, 2012"
+METRIC_NAMES = (
+    "expectations_met",
+    "csat",
+    "fcr",
+    "fcr_declared",
+    "ces",
+    "nps",
+    "first_response_seconds_median",
+    "resolution_seconds_median",
+    "reopen_rate",
+    "repeat_contact_rate",
+    "transfers_per_case",
+    "backlog",
+)
+PERIOD_KINDS = ("week", "month", "quarter", "custom")
+MAX_DAYS = 3 * 366
+TREND_MONTHS = 13
+BACKLOG_STATUSES = (CaseStatus.NEW, CaseStatus.OPEN)  # REQ-MET-09: not waiting on the customer
+
+
+@dataclass(frozen=True)
+class BarometerFilters:
+    channel: str | None = None
+    team: int | None = None
+    agent: int | None = None
+    category: int | None = None
+    segment: str | None = None
+
+    def as_query(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, both ends included, in the site's time zone."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        tz = timezone.get_current_timezone()
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
+        )
+
+    def previous(self) -> Period:
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def last_year(self) -> Period:
+        return Period(_year_back(self.start), _year_back(self.end))
+
+
+def _year_back(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def period_for(
+    kind: str, *, anchor: date, start: date | None = None, end: date | None = None
+) -> Period:
+    """The week (Monday–Sunday), month or quarter containing `anchor`, or a custom range."""
+    if kind == "week":
+        monday = anchor - timedelta(days=anchor.weekday())
+        return Period(monday, monday + timedelta(days=6))
+    if kind == "month":
+        last = calendar.monthrange(anchor.year, anchor.month)[1]
+        return Period(anchor.replace(day=1), anchor.replace(day=last))
+    if kind == "quarter":
+        first_month = 3 * ((anchor.month - 1) // 3) + 1
+        last_month = first_month + 2
+        return Period(
+            date(anchor.year, first_month, 1),
+            date(anchor.year, last_month, calendar.monthrange(anchor.year, last_month)[1]),
+        )
+    if kind == "custom" and start and end:
+        return period_check(start, end)
+    raise ValidationFailed(
+        "Choose a period.",
+        details=[
+            {"field": "period", "message": "week, month, quarter, or custom with start and end"}
+        ],
+    )
+
+
+def period_check(start: date, end: date) -> Period:
+    if end < start:
+        raise ValidationFailed(
+            "The end is before the start.", details=[{"field": "end", "message": "end < start"}]
+        )
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationFailed(
+            "The period is too long.",
+            details=[{"field": "end", "message": f"At most {MAX_DAYS} days."}],
+        )
+    return Period(start, end)
+
+
+# --- survey figures --------------------------------------------------------------------------
+
+
+def _answers(filters: BarometerFilters) -> QuerySet[SurveyAnswer]:
+    qs = SurveyAnswer.objects.all()
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.team is not None:
+        qs = qs.filter(team_id=filters.team)
+    if filters.agent is not None:
+        qs = qs.filter(owner_id=filters.agent)
+    if filters.category is not None:
+        qs = qs.filter(category_id=filters.category)
+    if filters.segment:
+        qs = qs.filter(segment=filters.segment)
+    return qs
+
+
+def _answer_aggregates() -> dict[str, Any]:
+    aggregates: dict[str, Any] = {
+        "em_yes": Count("pk", filter=Q(expectations_met=True)),
+        "em_n": Count("expectations_met"),
+        "fcr_yes": Count("pk", filter=Q(fcr=True)),
+        "fcr_n": Count("fcr"),
+    }
+    for value in range(1, 6):
+        aggregates[f"csat_{value}"] = Count("pk", filter=Q(csat=value))
+    for value in range(1, 8):
+        aggregates[f"ces_{value}"] = Count("pk", filter=Q(ces=value))
+    for value in range(11):
+        aggregates[f"nps_{value}"] = Count("pk", filter=Q(nps=value))
+    return aggregates
+
+
+def _distribution(row: dict[str, Any], prefix: str, values: Iterable[int]) -> dict[int, int]:
+    return {v: row.get(f"{prefix}_{v}") or 0 for v in values}
+
+
+def _survey_figures(row: dict[str, Any], *, min_sample: int) -> dict[str, scoring.Figure]:
+    return {
+        "expectations_met": scoring.proportion(
+            row["em_yes"] or 0, row["em_n"] or 0, min_sample=min_sample
+        ),
+        "csat": scoring.csat(_distribution(row, "csat", range(1, 6)), min_sample=min_sample),
+        "fcr_declared": scoring.proportion(
+            row["fcr_yes"] or 0, row["fcr_n"] or 0, min_sample=min_sample
+        ),
+        "ces": scoring.ces(_distribution(row, "ces", range(1, 8)), min_sample=min_sample),
+        "nps": scoring.nps(_distribution(row, "nps", range(11)), min_sample=min_sample),
+    }
+
+
+# --- operational figures ---------------------------------------------------------------------
+
+
+def _facts(filters: BarometerFilters) -> QuerySet[CaseFact]:
+    qs = CaseFact.objects.filter(merged=False)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.team is not None:
+        qs = qs.filter(team_id=filters.team)
+    if filters.agent is not None:
+        qs = qs.filter(owner_id=filters.agent)
+    if filters.category is not None:
+        qs = qs.filter(category_id=filters.category)
+    if filters.segment:
+        qs = qs.filter(segment=filters.segment)
+    return qs
+
+
+def _fcr_q(window_seconds: float) -> Q:
+    return Q(single_response=True) & (
+        Q(repeat_delay_seconds__isnull=True) | Q(repeat_delay_seconds__gt=window_seconds)
+    )
+
+
+def _repeat_q(window_seconds: float) -> Q:
+    return Q(repeat_delay_seconds__isnull=False, repeat_delay_seconds__lte=window_seconds)
+
+
+def _reopen_q(window_seconds: float) -> Q:
+    return Q(reopen_delay_seconds__isnull=False, reopen_delay_seconds__lte=window_seconds)
+
+
+def _median(qs: QuerySet[CaseFact], field: str, *, min_sample: int) -> scoring.Figure:
+    values = list(qs.filter(**{f"{field}__isnull": False}).values_list(field, flat=True))
+    return scoring.median(values, min_sample=min_sample)
+
+
+def backlog_at(*, at: datetime, filters: BarometerFilters, now: datetime) -> int:
+    """Cases new or open (not waiting on the customer) at `at`, replayed from the timeline.
+
+    A case finished now whose last status change is before `at` was finished at `at` too, so
+    only the others need the replay of their last status event."""
+    cases = Case.objects.filter(created_at__lt=at, merged_into__isnull=True)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.team is not None:
+        cases = cases.filter(team_id=filters.team)
+    if filters.agent is not None:
+        cases = cases.filter(owner_id=filters.agent)
+    if filters.category is not None:
+        cases = cases.filter(category_id=filters.category)
+    if filters.segment:
+        cases = cases.filter(customer__segment=filters.segment)
+    if at >= now:
+        return cases.filter(status__in=BACKLOG_STATUSES).count()
+    finished_before = Q(status=CaseStatus.CLOSED, closed_at__lt=at) | Q(
+        status=CaseStatus.RESOLVED, resolved_at__lt=at
+    )
+    last_status = (
+        CaseEvent.objects.filter(
+            case=OuterRef("pk"),
+            kind__in=(EventKind.STATUS_CHANGED, EventKind.REOPENED),
+            created_at__lt=at,
+        )
+        .order_by("-created_at", "-id")
+        .annotate(new_status=KeyTextTransform("new", "data"))
+        .values("new_status")[:1]
+    )
+    return (
+        cases.exclude(finished_before)
+        .annotate(status_then=Coalesce(Subquery(last_status), Value(CaseStatus.NEW)))
+        .filter(status_then__in=BACKLOG_STATUSES)
+        .count()
+    )
+
+
+def _operational_figures(
+    *, period: Period, filters: BarometerFilters, config: SurveyConfig, now: datetime
+) -> dict[str, scoring.Figure]:
+    start, end = period.bounds()
+    min_sample = config.min_sample
+    fcr_window = config.fcr_window_days * 86400.0
+    reopen_window = config.reopen_window_days * 86400.0
+    facts = _facts(filters)
+    resolved = facts.filter(resolved_at__gte=start, resolved_at__lt=end)
+    # A case resolved less than the window ago is not counted yet, either way.
+    fcr_row = resolved.filter(resolved_at__lte=now - timedelta(seconds=fcr_window)).aggregate(
+        n=Count("pk"),
+        fcr=Count("pk", filter=_fcr_q(fcr_window)),
+        repeat=Count("pk", filter=_repeat_q(fcr_window)),
+    )
+    reopen_row = resolved.filter(resolved_at__lte=now - timedelta(seconds=reopen_window)).aggregate(
+        n=Count("pk"), reopened=Count("pk", filter=_reopen_q(reopen_window))
+    )
+    created = facts.filter(created_at__gte=start, created_at__lt=end)
+    transfers = created.aggregate(n=Count("pk"), total=Coalesce(Sum("transfers"), 0))
+    return {
+        "fcr": scoring.proportion(fcr_row["fcr"], fcr_row["n"], min_sample=min_sample),
+        "first_response_seconds_median": _median(
+            created, "first_response_seconds", min_sample=min_sample
+        ),
+        "resolution_seconds_median": _median(resolved, "resolution_seconds", min_sample=min_sample),
+        "reopen_rate": scoring.proportion(
+            reopen_row["reopened"], reopen_row["n"], min_sample=min_sample
+        ),
+        "repeat_contact_rate": scoring.proportion(
+            fcr_row["repeat"], fcr_row["n"], min_sample=min_sample
+        ),
+        "transfers_per_case": scoring.mean(
+            transfers["total"], transfers["n"], min_sample=min_sample
+        ),
+        "backlog": scoring.count(backlog_at(at=min(end, now), filters=filters, now=now)),
+    }
+
+
+def barometer_figures(
+    *,
+    period: Period,
+    filters: BarometerFilters,
+    config: SurveyConfig | None = None,
+    now: datetime | None = None,
+) -> dict[str, scoring.Figure]:
+    """Every metric of the period, under its stable name."""
+    config = config or survey_config_get()
+    now = now or timezone.now()
+    start, end = period.bounds()
+    row = (
+        _answers(filters)
+        .filter(answered_at__gte=start, answered_at__lt=end)
+        .aggregate(**_answer_aggregates())
+    )
+    figures = {
+        **_survey_figures(row, min_sample=config.min_sample),
+        **_operational_figures(period=period, filters=filters, config=config, now=now),
+    }
+    return {name: figures[name] for name in METRIC_NAMES}
+
+
+def barometer(
+    *, period: Period, filters: BarometerFilters, now: datetime | None = None
+) -> dict[str, Any]:
+    """The figures of the period beside the previous period and the same period last year."""
+    config = survey_config_get()
+    now = now or timezone.now()
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "filters": filters.as_query(),
+        "min_sample": config.min_sample,
+        "fcr_window_days": config.fcr_window_days,
+        "reopen_window_days": config.reopen_window_days,
+        "metrics": barometer_figures(period=period, filters=filters, config=config, now=now),
+        "previous": {
+            "start": period.previous().start.isoformat(),
+            "end": period.previous().end.isoformat(),
+            "metrics": barometer_figures(
+                period=period.previous(), filters=filters, config=config, now=now
+            ),
+        },
+        "last_year": {
+            "start": period.last_year().start.isoformat(),
+            "end": period.last_year().end.isoformat(),
+            "metrics": barometer_figures(
+                period=period.last_year(), filters=filters, config=config, now=now
+            ),
+        },
+        "reference": {
+            "expectations_met": REFERENCE_EXPECTATIONS_MET,
+            "source": REFERENCE_SOURCE,
+        },
+    }
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def _months(last: date, count: int = TREND_MONTHS) -> list[date]:
+    months = []
+    year, month = last.year, last.month
+    for _i in range(count):
+        months.append(date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return months[::-1]
+
+
+def _month_key(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _month_medians(qs: QuerySet[CaseFact], field: str, month_field: str) -> dict[str, list[float]]:
+    values: dict[str, list[float]] = {}
+    for month, value in (
+        qs.filter(**{f"{field}__isnull": False})
+        .annotate(month=TruncMonth(month_field))
+        .values_list("month", field)
+    ):
+        values.setdefault(_month_key(month), []).append(value)
+    return values
+
+
+def barometer_trends(
+    *, last_day: date, filters: BarometerFilters, now: datetime | None = None
+) -> dict[str, Any]:
+    """Monthly figures over the 13 months ending with `last_day`'s month; a month with too few
+    answers is null, not a number."""
+    config = survey_config_get()
+    now = now or timezone.now()
+    months = _months(last_day)
+    start = Period(months[0], months[0]).bounds()[0]
+    end = period_for("month", anchor=months[-1]).bounds()[1]
+    min_sample = config.min_sample
+    answer_rows = {
+        _month_key(r["month"]): r
+        for r in _answers(filters)
+        .filter(answered_at__gte=start, answered_at__lt=end)
+        .annotate(month=TruncMonth("answered_at"))
+        .values("month")
+        .annotate(**_answer_aggregates())
+        .order_by("month")
+    }
+    fcr_window = config.fcr_window_days * 86400.0
+    facts = _facts(filters)
+    fcr_rows = {
+        _month_key(r["month"]): r
+        for r in facts.filter(
+            resolved_at__gte=start,
+            resolved_at__lt=end,
+            resolved_at__lte=now - timedelta(seconds=fcr_window),
+        )
+        .annotate(month=TruncMonth("resolved_at"))
+        .values("month")
+        .annotate(n=Count("pk"), fcr=Count("pk", filter=_fcr_q(fcr_window)))
+        .order_by("month")
+    }
+    response_times = _month_medians(
+        facts.filter(created_at__gte=start, created_at__lt=end),
+        "first_response_seconds",
+        "created_at",
+    )
+    series: dict[str, list[Any]] = {
+        "expectations_met": [],
+        "csat": [],
+        "fcr": [],
+        "first_response_seconds_median": [],
+    }
+    for month in months:
+        key = _month_key(month)
+        row = answer_rows.get(key)
+        if row:
+            survey = _survey_figures(row, min_sample=min_sample)
+        else:
+            survey = {
+                "expectations_met": scoring.insufficient(0, min_sample),
+                "csat": scoring.insufficient(0, min_sample),
+            }
+        series["expectations_met"].append(survey["expectations_met"])
+        series["csat"].append(survey["csat"])
+        fcr_row = fcr_rows.get(key, {"n": 0, "fcr": 0})
+        series["fcr"].append(
+            scoring.proportion(fcr_row["fcr"], fcr_row["n"], min_sample=min_sample)
+        )
+        series["first_response_seconds_median"].append(
+            scoring.median(response_times.get(key, []), min_sample=min_sample)
+        )
+    return {"months": [_month_key(m) for m in months], "series": series}
+
+
+def barometer_distribution(
+    *, period: Period, filters: BarometerFilters
+) -> dict[str, dict[int, int]]:
+    start, end = period.bounds()
+    row = (
+        _answers(filters)
+        .filter(answered_at__gte=start, answered_at__lt=end)
+        .aggregate(**_answer_aggregates())
+    )
+    return {
+        "csat": _distribution(row, "csat", range(1, 6)),
+        "ces": _distribution(row, "ces", range(1, 8)),
+        "nps": _distribution(row, "nps", range(11)),
+        "expectations_met": {1: row["em_yes"] or 0, 0: (row["em_n"] or 0) - (row["em_yes"] or 0)},
+    }
+
+
+def barometer_breakdown(
+    *, period: Period, filters: BarometerFilters, by: str, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Expectations met, CSAT and FCR for each channel or team of the period."""
+    if by not in ("channel", "team"):
+        raise ValueError(by)
+    config = survey_config_get()
+    now = now or timezone.now()
+    start, end = period.bounds()
+    min_sample = config.min_sample
+    answer_field = "channel" if by == "channel" else "team_id"
+    groups: dict[Any, dict[str, Any]] = {}
+    for row in (
+        _answers(filters)
+        .filter(answered_at__gte=start, answered_at__lt=end)
+        .values(answer_field)
+        .annotate(**_answer_aggregates())
+        .order_by(answer_field)
+    ):
+        survey = _survey_figures(row, min_sample=min_sample)
+        groups.setdefault(row[answer_field], {})
+        groups[row[answer_field]].update(
+            expectations_met=survey["expectations_met"], csat=survey["csat"]
+        )
+    fcr_window = config.fcr_window_days * 86400.0
+    for row in (
+        _facts(filters)
+        .filter(
+            resolved_at__gte=start,
+            resolved_at__lt=end,
+            resolved_at__lte=now - timedelta(seconds=fcr_window),
+        )
+        .values(answer_field)
+        .annotate(n=Count("pk"), fcr=Count("pk", filter=_fcr_q(fcr_window)))
+        .order_by(answer_field)
+    ):
+        groups.setdefault(row[answer_field], {})["fcr"] = scoring.proportion(
+            row["fcr"], row["n"], min_sample=min_sample
+        )
+    names: dict[Any, str] = {}
+    if by == "team":
+        from guichet.accounts.models import Team
+
+        names = dict(Team.objects.filter(pk__in=[k for k in groups if k]).values_list("pk", "name"))
+    else:
+        from guichet.cases.choices import Channel
+
+        names = {c.value: str(c.label) for c in Channel}
+    empty = scoring.insufficient(0, min_sample)
+    return [
+        {
+            "key": key,
+            "label": names.get(key, str(key) if key is not None else "—"),
+            "expectations_met": figures.get("expectations_met", empty),
+            "csat": figures.get("csat", empty),
+            "fcr": figures.get("fcr", empty),
+        }
+        for key, figures in sorted(groups.items(), key=lambda kv: names.get(kv[0], str(kv[0])))
+    ]
+
+
+def barometer_comments(
+    *, period: Period, filters: BarometerFilters, csat: int | None = None, limit: int = 50
+) -> list[SurveyAnswer]:
+    """Verbatim comments of the period, newest first, optionally of one CSAT rating."""
+    start, end = period.bounds()
+    qs = (
+        _answers(filters)
+        .filter(answered_at__gte=start, answered_at__lt=end)
+        .exclude(comment="")
+        .select_related("case")
+        .order_by("-answered_at", "-pk")
+    )
+    if csat is not None:
+        qs = qs.filter(csat=csat)
+    return list(qs[:limit])
+
+
+def barometer_charts(
+    *, period: Period, filters: BarometerFilters, now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything the page's charts draw, in one JSON document (GET /api/v1/barometer/charts)."""
+    now = now or timezone.now()
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "trend": barometer_trends(last_day=period.end, filters=filters, now=now),
+        "distribution": barometer_distribution(period=period, filters=filters),
+        "by_channel": barometer_breakdown(period=period, filters=filters, by="channel", now=now),
+        "by_team": barometer_breakdown(period=period, filters=filters, by="team", now=now),
+        "reference": {
+            "expectations_met": REFERENCE_EXPECTATIONS_MET,
+            "source": REFERENCE_SOURCE,
+        },
+    }
+
+
+__all__ = [
+    "METRIC_NAMES",
+    "BarometerFilters",
+    "Period",
+    "barometer",
+    "barometer_charts",
+    "barometer_comments",
+    "barometer_figures",
+    "period_check",
+    "period_for",
+]
+
+
+def _int_param(params: Any, name: str) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed(
+            f"Invalid {name}.", details=[{"field": name, "message": "Use a number."}]
+        )
+    return int(raw)
+
+
+def _date_param(params: Any, name: str) -> date | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"Invalid {name}.", details=[{"field": name, "message": "Use YYYY-MM-DD."}]
+        ) from exc
+
+
+def barometer_query_parse(params: Any, *, today: date) -> tuple[str, Period, BarometerFilters]:
+    """Period and filters from a query string (page, CSV and print share it)."""
+    from guichet.cases.choices import Channel
+
+    start, end = _date_param(params, "start"), _date_param(params, "end")
+    kind = (params.get("period") or "").strip() or ("custom" if start and end else "month")
+    if kind not in PERIOD_KINDS:
+        raise ValidationFailed(
+            "Unknown period.",
+            details=[{"field": "period", "message": ", ".join(PERIOD_KINDS)}],
+        )
+    anchor = _date_param(params, "date") or today
+    period = period_for(kind, anchor=anchor, start=start, end=end)
+    channel = (params.get("channel") or "").strip() or None
+    if channel and channel not in Channel.values:
+        raise ValidationFailed(
+            "Unknown channel.",
+            details=[{"field": "channel", "message": ", ".join(Channel.values)}],
+        )
+    segment = (params.get("segment") or "").strip()[:50] or None
+    filters = BarometerFilters(
+        channel=channel,
+        team=_int_param(params, "team"),
+        agent=_int_param(params, "agent"),
+        category=_int_param(params, "category"),
+        segment=segment,
+    )
+    return kind, period, filters
