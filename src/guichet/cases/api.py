@@ -22,6 +22,7 @@ from guichet.cases.schemas import (
     ContactOut,
     EventOut,
     MergeIn,
+    RowId,
     StatusIn,
 )
 from guichet.core.errors import PermissionDenied, ValidationFailed
@@ -66,9 +67,17 @@ def _customer_for_request(user: User, identity) -> Customer:
     if user.is_agent:
         if identity is None:
             raise _invalid("customer", "Say which customer (email and name) the case is for.")
-        customer, _created = customer_get_or_create_by_email(
-            email=identity.email, name=identity.name
-        )
+        try:
+            customer, _created = customer_get_or_create_by_email(
+                email=identity.email, name=identity.name
+            )
+        except ValidationFailed as exc:
+            # The customer service names its own fields; the client sent them under "customer".
+            details = [
+                {**d, "field": f"customer.{d.get('field', '')}".rstrip(".")}
+                for d in (exc.details if isinstance(exc.details, list) else [])
+            ]
+            raise ValidationFailed(exc.message, code=exc.code, details=details) from exc
         return customer
     own = Customer.objects.filter(user=user).first()
     if identity is not None and identity.email.strip().lower() not in (
@@ -107,8 +116,8 @@ def open_case(request: HttpRequest, payload: CaseIn):
 class CaseQuery(Schema):
     status: list[str] = Field(default_factory=list, description="Repeat or comma-separate")
     owner: str | None = Field(None, description="me, none, or an agent id")
-    team: int | None = None
-    customer: int | None = None
+    team: RowId | None = None
+    customer: RowId | None = None
     priority: str | None = None
     updated_since: datetime | None = None
     cursor: str | None = None

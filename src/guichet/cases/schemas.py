@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from guichet.customers.schemas import CustomerRef
+
+# Database ids are positive 64-bit integers; anything else is bad input, not a database error.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class PersonRef(Schema):
@@ -36,8 +40,8 @@ class CaseIn(Schema):
     customer: CustomerIdentity | None = None
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     category: str | None = Field(None, description="Category slug")
-    team: int | None = None
-    owner: int | None = None
+    team: RowId | None = None
+    owner: RowId | None = None
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -134,8 +138,8 @@ class StatusIn(Schema):
 
 
 class AssignIn(Schema):
-    owner: int | Literal["me"] | None = None
-    team: int | None = None
+    owner: RowId | Literal["me"] | None = None
+    team: RowId | None = None
     reason: str = Field("", max_length=500)
 
 

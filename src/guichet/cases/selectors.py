@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from guichet.accounts.models import User
 from guichet.cases.access import case_get_for_user, case_queryset_for_user
@@ -11,6 +12,8 @@ from guichet.cases.choices import PUBLIC_KINDS, CaseStatus, Priority
 from guichet.cases.models import Attachment, Case, CaseEvent, Contact
 from guichet.core.errors import ValidationFailed
 from guichet.core.pagination import keyset_page
+
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,19 @@ class CaseFilters:
     customer: int | None = None
     priority: str | None = None
     updated_since: datetime | None = None
+
+
+def _aware(value: datetime, *, field: str) -> datetime:
+    """A time without an offset is read in the site's time zone; one that cannot be expressed
+    in UTC (year 1 at +14:00…) is bad input."""
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationFailed(
+            "Invalid date.", details=[{"field": field, "message": "Date out of range."}]
+        ) from exc
 
 
 def case_list(
@@ -51,7 +67,7 @@ def case_list(
     elif filters.owner == "none":
         qs = qs.filter(owner__isnull=True)
     elif filters.owner:
-        if not filters.owner.isdigit():
+        if not (filters.owner.isascii() and filters.owner.isdigit()) or int(filters.owner) > MAX_ID:
             raise ValidationFailed(
                 "Invalid owner.",
                 details=[{"field": "owner", "message": "Use me, none or an agent id."}],
@@ -62,7 +78,7 @@ def case_list(
     if filters.customer is not None:
         qs = qs.filter(customer_id=filters.customer)
     if filters.updated_since is not None:
-        qs = qs.filter(updated_at__gte=filters.updated_since)
+        qs = qs.filter(updated_at__gte=_aware(filters.updated_since, field="updated_since"))
     return keyset_page(qs, field="updated_at", cursor=cursor, limit=limit)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -28,6 +29,13 @@ class BearerToken(HttpBearer):
 
 
 class ActiveSession(SessionAuth):
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie: not a browser call, so no CSRF check (an API client with a bad
+        # token gets 401, not "CSRF check failed").
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None):
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
@@ -65,13 +73,46 @@ def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpRes
     return _error(request, exc.status, exc.message, exc.code, exc.details)
 
 
+_SOURCES = ("body", "query", "path", "header", "cookie", "form", "file")
+_PARAM_NAMES = ("payload", "query", "data", "filters")
+_TYPE_TAGS = ("int", "str", "float", "bool", "list", "dict", "none", "nullable", "json-or-python")
+
+
+def _field_of(loc: tuple | list) -> str:
+    """The field a pydantic error is about, as a client would name it ("customer.email"):
+    without ninja's source and parameter names, nor pydantic's union-member tags
+    ("owner.int", "owner.literal['me']" are both about "owner")."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
+        if parts and parts[0] in _PARAM_NAMES:
+            parts = parts[1:]
+    parts = [p for p in parts if p not in _TYPE_TAGS and "[" not in p and "-" not in p]
+    return ".".join(parts) or "body"
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    details = []
+    messages: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-        details.append({"field": ".".join(loc) or "body", "message": err.get("msg", "")})
+        field = _field_of(err.get("loc", ()))
+        message = str(err.get("msg", "")) or "Invalid value."
+        if message not in messages.setdefault(field, []):
+            messages[field].append(message)
+    details = [{"field": f, "message": "; ".join(m)} for f, m in messages.items()]
     return _error(request, 422, "Invalid input.", "validation_error", details)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "Not found.", "not_found")
+
+
+def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Any URL under /api/ that no endpoint matches: a 404 in the API's error shape."""
+    return JsonResponse(
+        {"message": "No such API endpoint.", "code": "not_found", "details": {}}, status=404
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -81,4 +122,18 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, str(exc), "http_error")
+    message = str(exc)
+    if exc.status_code == 403 and "CSRF" in message:
+        return _error(
+            request, 403, "CSRF check failed: send the X-CSRFToken header.", "csrf_failed"
+        )
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        # Malformed JSON is bad input like any other: 422 naming the body.
+        return _error(
+            request,
+            422,
+            "Invalid input.",
+            "validation_error",
+            [{"field": "body", "message": "The request body is not valid JSON."}],
+        )
+    return _error(request, exc.status_code, message, "http_error")

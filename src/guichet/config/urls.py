@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
-from guichet.config.api import api
+from guichet.config.api import api, api_not_found
 from guichet.core import views as core_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_not_found),  # unknown API URLs answer in the API's error shape
     path("i18n/setlang/", set_language, name="set_language"),
     path("health/", core_views.health, name="health"),
     path("admin/", admin.site.urls),

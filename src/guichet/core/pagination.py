@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 
 from guichet.core.errors import ValidationFailed
+
+MAX_PK = 2**63 - 1
 
 
 def cursor_encode(*, at: datetime, pk: int) -> str:
@@ -18,11 +20,17 @@ def cursor_encode(*, at: datetime, pk: int) -> str:
 
 
 def cursor_decode(cursor: str) -> tuple[datetime, int]:
+    """The (time, pk) a cursor carries; anything a client tampered with is a 422, never a 500."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(at), int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        if not isinstance(at, str) or isinstance(pk, bool) or not isinstance(pk, int):
+            raise ValueError("cursor parts")
+        at = datetime.fromisoformat(at)
+        if at.utcoffset() is None or not 0 <= pk <= MAX_PK:
+            raise ValueError("cursor range")
+        return at.astimezone(UTC), pk
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError) as exc:
         raise ValidationFailed(
             "Invalid cursor.", details=[{"field": "cursor", "message": "Invalid cursor."}]
         ) from exc
