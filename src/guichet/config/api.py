@@ -15,6 +15,7 @@ from guichet.accounts.services import api_token_authenticate
 from guichet.cases.api import router as cases_router
 from guichet.core.errors import ApplicationError
 from guichet.customers.api import router as customers_router
+from guichet.knowledge.api import router as macros_router
 from guichet.surveys.api import barometer_router, surveys_router
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ api = NinjaAPI(
 )
 api.add_router("/cases", cases_router, tags=["cases"])
 api.add_router("/customers", customers_router, tags=["customers"])
+api.add_router("/macros", macros_router, tags=["macros"])
 api.add_router("/barometer", barometer_router, tags=["barometer"])
 api.add_router("/surveys", surveys_router, tags=["surveys"])
 

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "guichet.accounts",
     "guichet.customers",
     "guichet.cases",
+    "guichet.knowledge",
+    "guichet.workspace",
     "guichet.surveys",
     "guichet.channels.email",
     "guichet.channels.portal",

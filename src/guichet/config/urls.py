@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from guichet.config.api import api, api_not_found
 from guichet.core import views as core_views
+from guichet.workspace import views as workspace_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -16,7 +17,9 @@ urlpatterns = [
     path("", include("guichet.surveys.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", core_views.home, name="home"),
+    # The agent workspace is the home page; "home" stays a name for it (LOGIN_REDIRECT_URL).
+    path("", workspace_views.inbox, name="home"),
+    path("", include("guichet.workspace.urls")),
 ]
 
 admin.site.site_header = "Guichet"

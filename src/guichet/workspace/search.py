@@ -1,0 +1,226 @@
+"""Full-text search over case subjects and contact bodies, for the inbox.
+
+The index lives in the database (created by migration 0001 of this app):
+
+- PostgreSQL: GIN indexes on `to_tsvector('guichet_french', …)`, a copy of the built-in `french`
+  configuration with `unaccent` before the Snowball French stemmer, so "réclamations",
+  "reclamation" and "Réclamation" all become `reclam`.
+- SQLite: two external-content FTS5 tables (`workspace_case_fts` on subjects,
+  `workspace_contact_fts` on contact bodies), kept in step by triggers, tokenised with
+  `unicode61 remove_diacritics 2` (case and accents folded; no stemming in the index).
+  FTS5's only stemmer, `porter`, is English. Instead the *query* is stemmed here with a light
+  French suffix-stripper and each word becomes a prefix query: "réclamations" → `reclam*`, which
+  matches "réclamation", "réclamations", "réclamer", "réclamé". Stemming only the query keeps the
+  index plain text (no Python function needed inside the triggers, so any writer — the ORM, a
+  bulk load, the sqlite3 shell — keeps the index right), at the cost of a little over-matching,
+  which suits a search an agent reads with their own eyes.
+
+Both vendors return the newest matches first and stop at `MATCH_CAP` rows per source, so a word
+found in half a million contacts costs what a rare one costs; the page says when the cap is hit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+MATCH_CAP = 1000
+MAX_TERMS = 8
+PG_CONFIG = "guichet_french"
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_REFERENCE = re.compile(r"^[A-Za-z]{1,10}-\d{1,12}$")
+
+# Longest first: the first suffix that leaves a stem of at least MIN_STEM letters is removed.
+# Inflections and common derivations of French nouns, adjectives and verbs (accents folded).
+_FRENCH_SUFFIXES = sorted(
+    {
+        "issements",
+        "issement",
+        "ements",
+        "ement",
+        "ments",
+        "ment",
+        "ations",
+        "ation",
+        "itions",
+        "ition",
+        "utions",
+        "ution",
+        "atrices",
+        "atrice",
+        "ateurs",
+        "ateur",
+        "euses",
+        "euse",
+        "eurs",
+        "eur",
+        "ances",
+        "ance",
+        "ences",
+        "ence",
+        "ables",
+        "able",
+        "ibles",
+        "ible",
+        "istes",
+        "iste",
+        "ismes",
+        "isme",
+        "ites",
+        "ite",
+        "ives",
+        "ive",
+        "ifs",
+        "if",
+        "iques",
+        "ique",
+        "aient",
+        "ions",
+        "iez",
+        "ait",
+        "ais",
+        "ant",
+        "ante",
+        "antes",
+        "ants",
+        "erons",
+        "erez",
+        "eront",
+        "erai",
+        "eras",
+        "era",
+        "ees",
+        "ee",
+        "es",
+        "er",
+        "ez",
+        "e",
+        "s",
+        "x",
+    },
+    key=len,
+    reverse=True,
+)
+MIN_STEM = 4
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, as FTS5's `remove_diacritics 2` indexes words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def french_stem(word: str) -> str:
+    """A light French stemmer for queries: strips one inflectional or derivational suffix."""
+    word = fold(word)
+    for suffix in _FRENCH_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    terms: tuple[str, ...]
+    reference: str | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and self.reference is None
+
+
+def search_parse(text: str) -> SearchQuery:
+    text = " ".join((text or "").split())[:200]
+    reference = text.upper() if _REFERENCE.match(text) else None
+    terms = tuple(dict.fromkeys(fold(w) for w in _WORD.findall(text)))[:MAX_TERMS]
+    return SearchQuery(text=text, terms=terms, reference=reference)
+
+
+def _fts5_expression(terms: tuple[str, ...]) -> str:
+    """Every word must appear (AND); words are quoted so the user cannot write FTS syntax."""
+    parts = []
+    for term in terms:
+        stem = french_stem(term)
+        # A prefix query on a 1–2 letter stem would walk a huge slice of the vocabulary.
+        parts.append(f'"{stem}"*' if len(stem) >= 3 else f'"{stem}"')
+    return " AND ".join(parts)
+
+
+# The SQL below is built from constants only; user input always travels as a parameter.
+_PG_TSQUERY = f"plainto_tsquery('{PG_CONFIG}'::regconfig, %s)"
+_PG_SUBJECT_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, subject) @@ {_PG_TSQUERY}"
+_PG_BODY_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, body_text) @@ {_PG_TSQUERY}"
+_SQL = {
+    ("postgresql", "subjects"): (
+        f"SELECT id FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
+        f"ORDER BY id DESC LIMIT {MATCH_CAP}"
+    ),
+    ("postgresql", "bodies"): (
+        f"SELECT case_id FROM cases_contact WHERE {_PG_BODY_MATCH} "  # noqa: S608
+        f"ORDER BY id DESC LIMIT {MATCH_CAP}"
+    ),
+    ("postgresql", "cap"): (
+        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
+        f"LIMIT {MATCH_CAP}) s), (SELECT COUNT(*) FROM (SELECT 1 FROM cases_contact WHERE "
+        f"{_PG_BODY_MATCH} LIMIT {MATCH_CAP}) b)"
+    ),
+    ("sqlite", "subjects"): (
+        "SELECT rowid FROM workspace_case_fts WHERE workspace_case_fts MATCH %s "  # noqa: S608
+        f"ORDER BY rowid DESC LIMIT {MATCH_CAP}"
+    ),
+    ("sqlite", "bodies"): (
+        "SELECT case_id FROM cases_contact WHERE id IN (SELECT rowid FROM "  # noqa: S608
+        "workspace_contact_fts WHERE workspace_contact_fts MATCH %s "
+        f"ORDER BY rowid DESC LIMIT {MATCH_CAP})"
+    ),
+    ("sqlite", "cap"): (
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM workspace_case_fts WHERE "  # noqa: S608
+        f"workspace_case_fts MATCH %s LIMIT {MATCH_CAP})), (SELECT COUNT(*) FROM (SELECT 1 "
+        f"FROM workspace_contact_fts WHERE workspace_contact_fts MATCH %s LIMIT {MATCH_CAP}))"
+    ),
+}
+
+
+def _vendor_argument(query: SearchQuery, vendor: str) -> str:
+    """What the user typed, as the vendor's full-text engine wants it (always a parameter)."""
+    if vendor == "sqlite":
+        return _fts5_expression(query.terms)
+    return " ".join(query.terms)
+
+
+def search_case_filter(query: SearchQuery) -> Q:
+    """A filter for `Case` rows matching the query in their subject or any contact's body."""
+    condition = Q(pk__in=[])
+    if query.reference:
+        condition |= Q(reference=query.reference)
+    if not query.terms:
+        return condition
+    vendor = connection.vendor
+    if (vendor, "subjects") not in _SQL:  # pragma: no cover - plain substring search elsewhere
+        word_q = Q()
+        for term in query.terms:
+            word_q &= Q(subject__icontains=term) | Q(contacts__body_text__icontains=term)
+        return condition | word_q
+    argument = _vendor_argument(query, vendor)
+    subjects = RawSQL(_SQL[vendor, "subjects"], (argument,))  # noqa: S611 (constant SQL)
+    bodies = RawSQL(_SQL[vendor, "bodies"], (argument,))  # noqa: S611 (constant SQL)
+    return condition | Q(pk__in=subjects) | Q(pk__in=bodies)
+
+
+def search_cap_reached(query: SearchQuery) -> bool:
+    """True when one source hit MATCH_CAP: older matches exist beyond what the page shows."""
+    vendor = connection.vendor
+    if not query.terms or (vendor, "cap") not in _SQL:
+        return False
+    argument = _vendor_argument(query, vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL[vendor, "cap"], (argument, argument))
+        subjects, bodies = cursor.fetchone()
+    return max(subjects, bodies) >= MATCH_CAP
