@@ -136,8 +136,7 @@ def test_unknown_charset_falls_back_to_utf8():
 def test_rfc2231_encoded_attachment_filename():
     pdf = b"%PDF-1.4 fake"
     raw = raw_message(
-        "Subject: Facture jointe\r\n"
-        'Content-Type: multipart/mixed; boundary="XX"\r\n',
+        'Subject: Facture jointe\r\nContent-Type: multipart/mixed; boundary="XX"\r\n',
         b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCi-joint.\r\n"
         b"--XX\r\nContent-Type: application/pdf\r\n"
         b"Content-Disposition: attachment; filename*=UTF-8''facture%20n%C2%B012%20%C3%A9t%C3%A9.pdf\r\n"
@@ -153,7 +152,7 @@ def test_rfc2231_encoded_attachment_filename():
 
 def test_rfc2231_continued_filename():
     raw = raw_message(
-        "Subject: Suite\r\n" 'Content-Type: multipart/mixed; boundary="XX"\r\n',
+        'Subject: Suite\r\nContent-Type: multipart/mixed; boundary="XX"\r\n',
         b"--XX\r\nContent-Type: text/plain\r\n\r\nVoir PJ.\r\n"
         b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n"
         b"Content-Disposition: attachment;\r\n filename*0*=UTF-8''relev%C3%A9%20de;\r\n"
@@ -166,9 +165,9 @@ def test_rfc2231_continued_filename():
 def test_rfc2047_encoded_filename_in_a_parameter():
     name = base64.b64encode("récépissé.pdf".encode()).decode()
     raw = raw_message(
-        "Subject: Outlook\r\n" 'Content-Type: multipart/mixed; boundary="XX"\r\n',
+        'Subject: Outlook\r\nContent-Type: multipart/mixed; boundary="XX"\r\n',
         b"--XX\r\nContent-Type: text/plain\r\n\r\nBonjour\r\n"
-        b"--XX\r\nContent-Type: application/pdf; name=\"=?UTF-8?B?" + name.encode() + b'?="\r\n'
+        b'--XX\r\nContent-Type: application/pdf; name="=?UTF-8?B?' + name.encode() + b'?="\r\n'
         b'Content-Disposition: attachment; filename="=?UTF-8?B?' + name.encode() + b'?="\r\n'
         b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--XX--\r\n",
     )
@@ -178,7 +177,7 @@ def test_rfc2047_encoded_filename_in_a_parameter():
 
 def test_attachment_filename_loses_its_path():
     raw = raw_message(
-        "Subject: Chemin\r\n" 'Content-Type: multipart/mixed; boundary="XX"\r\n',
+        'Subject: Chemin\r\nContent-Type: multipart/mixed; boundary="XX"\r\n',
         b"--XX\r\nContent-Type: text/plain\r\n\r\nBonjour\r\n"
         b"--XX\r\nContent-Type: application/octet-stream\r\n"
         b'Content-Disposition: attachment; filename="..\\\\..\\\\etc/passwd"\r\n\r\nx\r\n--XX--\r\n',

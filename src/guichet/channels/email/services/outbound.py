@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from email.utils import formataddr, make_msgid
+from email.headerregistry import Address
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -80,7 +81,8 @@ def _reply_subject(case: Case) -> str:
 def _sender(mailbox: Mailbox, first_name: str, team_name: str) -> str:
     label = mailbox.display_name or team_name or ""
     name = " – ".join(p for p in (first_name, label) if p)
-    return formataddr((name, mailbox.address)) if name else mailbox.address
+    # Unencoded here (readable in the admin); Django encodes it for the wire.
+    return str(Address(display_name=name, addr_spec=mailbox.address)) if name else mailbox.address
 
 
 def _queue(
