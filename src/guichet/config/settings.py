@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "guichet.surveys",
     "guichet.channels.email",
     "guichet.channels.portal",
+    "guichet.quality",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,497 @@
+"""Reads of the quality app: the complaint register, causes and trends, what the customer sees,
+calibration and quality scores over time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.accounts.models import User
+from guichet.cases.models import Case
+from guichet.quality.access import complaint_queryset_for_user, review_queryset_for_user
+from guichet.quality.choices import (
+    OPEN_COMPLAINT_STATUSES,
+    ClosureReason,
+    ComplaintStatus,
+    StepKind,
+)
+from guichet.quality.delays import duration_days, mediation_deadline, mediation_due, targets_for
+from guichet.quality.models import Complaint, CorrectiveAction, Review, RootCause
+from guichet.quality.scoring import percent_to_20, spread
+from guichet.quality.services.complaints import mediator_active, policy_get
+
+S = ComplaintStatus
+
+
+# ---- the register -------------------------------------------------------------------------
+
+
+@dataclass
+class RegisterFilters:
+    status: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    category: str = ""  # case category slug
+    root_cause: int | None = None  # a cause or any of its children
+    outcome: str = ""  # closure reason, or "open"
+    overdue: bool = False
+    q: str = ""
+
+
+def complaint_register(
+    *, user: User, filters: RegisterFilters | None = None
+) -> QuerySet[Complaint]:
+    f = filters or RegisterFilters()
+    qs = (
+        complaint_queryset_for_user(user=user)
+        .select_related(
+            "case",
+            "case__customer",
+            "case__category",
+            "handler",
+            "root_cause",
+            "root_cause__parent",
+        )
+        .prefetch_related(Prefetch("actions", queryset=CorrectiveAction.objects.order_by("pk")))
+    )
+    if f.status:
+        qs = qs.filter(status=f.status)
+    tz = timezone.get_current_timezone()
+    if f.received_from:
+        qs = qs.filter(
+            received_at__gte=datetime.combine(f.received_from, datetime.min.time(), tzinfo=tz)
+        )
+    if f.received_to:
+        end = datetime.combine(f.received_to + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        qs = qs.filter(received_at__lt=end)
+    if f.category:
+        qs = qs.filter(case__category__slug=f.category)
+    if f.root_cause:
+        qs = qs.filter(Q(root_cause_id=f.root_cause) | Q(root_cause__parent_id=f.root_cause))
+    if f.outcome == "open":
+        qs = qs.exclude(status=S.CLOSED)
+    elif f.outcome:
+        qs = qs.filter(closure_reason=f.outcome)
+    if f.overdue:
+        now = timezone.now()
+        qs = qs.filter(
+            Q(status=S.RECEIVED, acknowledge_due_at__lt=now)
+            | Q(
+                status__in=OPEN_COMPLAINT_STATUSES, answer_due_at__lt=now, responded_at__isnull=True
+            )
+        )
+    if f.q:
+        ref = f.q.strip().upper()
+        qs = qs.filter(Q(reference=ref) | Q(case__reference=ref))
+    return qs.order_by("-received_at", "-pk")
+
+
+REGISTER_COLUMNS: list[tuple[str, str]] = [
+    ("reference", "Complaint"),
+    ("case", "Case"),
+    ("customer", "Customer"),
+    ("channel", "Channel"),
+    ("category", "Category"),
+    ("status", "Status"),
+    ("received_at", "Received"),
+    ("first_written_at", "First written complaint"),
+    ("acknowledged_at", "Acknowledged"),
+    ("assessed_at", "Assessed"),
+    ("responded_at", "Response proposed"),
+    ("decided_at", "Customer decided"),
+    ("closed_at", "Closed"),
+    ("answer_due_at", "Answer due"),
+    ("days_to_acknowledge", "Days to acknowledge"),
+    ("days_to_assess", "Days to assess"),
+    ("days_investigating", "Days investigating"),
+    ("days_to_respond", "Days to respond"),
+    ("days_to_decision", "Days to customer decision"),
+    ("days_total", "Days received to closed"),
+    ("severity", "Severity"),
+    ("safety_issue", "Safety issue"),
+    ("remedy_sought", "Remedy sought"),
+    ("remedy_offered", "Remedy offered"),
+    ("compensation", "Compensation (EUR)"),
+    ("decision", "Customer decision"),
+    ("outcome", "Outcome"),
+    ("root_cause", "Root cause"),
+    ("actions", "Corrective actions"),
+    ("reopen_count", "Times reopened"),
+    ("handler", "Handler"),
+]
+
+
+def _local(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def register_row(c: Complaint) -> dict[str, object]:
+    """One complaint as the register (page and exports) shows it: dates and time per step."""
+    return {
+        "reference": c.reference,
+        "case": c.case.reference,
+        "customer": c.case.customer.name,
+        "channel": c.get_channel_display(),
+        "category": c.case.category.name if c.case.category_id else "",
+        "status": c.get_status_display(),
+        "received_at": _local(c.received_at),
+        "first_written_at": _local(c.first_written_at),
+        "acknowledged_at": _local(c.acknowledged_at),
+        "assessed_at": _local(c.assessed_at),
+        "responded_at": _local(c.responded_at),
+        "decided_at": _local(c.decided_at),
+        "closed_at": _local(c.closed_at),
+        "answer_due_at": _local(c.answer_due_at),
+        "days_to_acknowledge": duration_days(c.received_at, c.acknowledged_at),
+        "days_to_assess": duration_days(c.acknowledged_at, c.assessed_at),
+        "days_investigating": duration_days(c.investigation_started_at, c.responded_at),
+        "days_to_respond": duration_days(c.received_at, c.responded_at),
+        "days_to_decision": duration_days(c.responded_at, c.decided_at),
+        "days_total": duration_days(c.received_at, c.closed_at),
+        "severity": c.get_severity_display() if c.severity else "",
+        "safety_issue": _("yes") if c.safety_issue else _("no"),
+        "remedy_sought": c.remedy_sought,
+        "remedy_offered": c.remedy_offered,
+        "compensation": c.compensation_amount,
+        "decision": c.get_decision_display() if c.decision else "",
+        "outcome": c.get_closure_reason_display() if c.closure_reason else "",
+        "root_cause": str(c.root_cause) if c.root_cause_id else "",
+        "actions": "; ".join(f"#{a.pk} {a.title}" for a in c.actions.all()),
+        "reopen_count": c.reopen_count,
+        "handler": c.handler.display_name if c.handler_id else "",
+    }
+
+
+def register_headers() -> list[str]:
+    return [_(label) for _key, label in REGISTER_COLUMNS]
+
+
+def register_table(complaints) -> list[list[object]]:
+    keys = [key for key, _label in REGISTER_COLUMNS]
+    return [[row[k] for k in keys] for row in map(register_row, complaints)]
+
+
+# ---- causes and trends ----------------------------------------------------------------------
+
+
+@dataclass
+class CauseCount:
+    cause: RootCause
+    count: int
+    previous: int
+
+    @property
+    def trend(self) -> int:
+        return self.count - self.previous
+
+
+def root_causes_top(
+    *, start: date, end: date, limit: int = 10, top_level: bool = True
+) -> list[CauseCount]:
+    """Closed complaints per root cause in [start, end], against the period of the same length
+    just before (the trend). With `top_level`, children count for their parent."""
+    tz = timezone.get_current_timezone()
+    length = end - start + timedelta(days=1)
+
+    def counts(a: date, b: date) -> dict[int, int]:
+        lo = datetime.combine(a, datetime.min.time(), tzinfo=tz)
+        hi = datetime.combine(b + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        rows = (
+            Complaint.objects.filter(closed_at__gte=lo, closed_at__lt=hi, root_cause__isnull=False)
+            .values("root_cause_id", "root_cause__parent_id")
+            .annotate(n=Count("pk"))
+        )
+        result: dict[int, int] = defaultdict(int)
+        for row in rows:
+            key = (
+                (row["root_cause__parent_id"] or row["root_cause_id"])
+                if top_level
+                else (row["root_cause_id"])
+            )
+            result[key] += row["n"]
+        return result
+
+    now, before = counts(start, end), counts(start - length, start - timedelta(days=1))
+    causes = RootCause.objects.in_bulk(set(now) | set(before))
+    items = [CauseCount(causes[k], now.get(k, 0), before.get(k, 0)) for k in causes]
+    items.sort(key=lambda c: (-c.count, -c.previous, c.cause.name))
+    return [i for i in items if i.count or i.previous][:limit]
+
+
+def root_cause_tree() -> list[tuple[RootCause, list[RootCause]]]:
+    causes = list(RootCause.objects.filter(is_active=True).select_related("parent"))
+    children: dict[int, list[RootCause]] = defaultdict(list)
+    for c in causes:
+        if c.parent_id:
+            children[c.parent_id].append(c)
+    return [(c, children.get(c.pk, [])) for c in causes if not c.parent_id]
+
+
+# ---- what the customer sees ------------------------------------------------------------------
+
+PLAIN_STATUS = {
+    S.RECEIVED: (
+        "We have received your complaint.",
+        "We will confirm receipt and tell you the next steps.",
+    ),
+    S.ACKNOWLEDGED: (
+        "Your complaint is registered.",
+        "We are assessing it; we will then look into what happened.",
+    ),
+    S.ASSESSED: (
+        "Your complaint has been assessed.",
+        "We are now looking into what happened.",
+    ),
+    S.INVESTIGATING: (
+        "We are looking into what happened.",
+        "We will send you our proposed response.",
+    ),
+    S.RESPONSE_PROPOSED: (
+        "We have sent you our proposed response.",
+        "Tell us whether you accept it.",
+    ),
+    S.ACCEPTED: (
+        "You have accepted our response.",
+        "We are carrying it out and will then close your complaint.",
+    ),
+    S.REFUSED: (
+        "You have refused our response.",
+        "We are reviewing it and will give you our final decision.",
+    ),
+    S.CLOSED: (
+        "Your complaint is closed.",
+        "If you disagree, reply to contest it: we will reopen it.",
+    ),
+}
+
+
+def complaint_status_for_customer(case: Case, *, now: datetime | None = None) -> dict | None:
+    """What the customer may know about the complaint on `case` (REQ-CMP-04), or None when the
+    case is not a complaint. The caller has already checked the case is the customer's own
+    (cases.access.case_get_for_user). Plain words, no internal notes, no agent names."""
+    complaint = Complaint.objects.filter(case=case).prefetch_related("steps").first()
+    if complaint is None:
+        return None
+    now = now or timezone.now()
+    status, next_step = PLAIN_STATUS[S(complaint.status)]
+    targets = targets_for(policy_get())
+    written = complaint.first_written_at or complaint.received_at
+    mediator = mediator_active()
+    show_mediator = mediator is not None and (
+        complaint.status == S.REFUSED
+        or complaint.closure_reason == ClosureReason.FINAL_DECISION
+        or (
+            complaint.status in OPEN_COMPLAINT_STATUSES
+            and mediation_due(targets=targets, written_at=written) <= now
+        )
+    )
+    public_steps = {
+        StepKind.RECEIVED,
+        StepKind.ACKNOWLEDGED,
+        StepKind.ASSESSED,
+        StepKind.INVESTIGATING,
+        StepKind.HOLDING_REPLY,
+        StepKind.RESPONSE_PROPOSED,
+        StepKind.ACCEPTED,
+        StepKind.REFUSED,
+        StepKind.CLOSED,
+        StepKind.REOPENED,
+        StepKind.MEDIATION_INFORMED,
+    }
+    return {
+        "reference": complaint.reference,
+        "status": complaint.status,
+        "status_label": str(S(complaint.status).label),
+        "status_text": _(status),
+        "next_step": _(next_step),
+        "received_at": complaint.received_at,
+        "answer_due_at": complaint.answer_due_at if complaint.status != S.CLOSED else None,
+        "can_decide": complaint.status == S.RESPONSE_PROPOSED,
+        "can_contest": complaint.status == S.CLOSED,
+        "steps": [
+            {"kind": s.kind, "label": str(StepKind(s.kind).label), "at": s.created_at}
+            for s in complaint.steps.all()
+            if s.kind in public_steps
+        ],
+        "mediator": (
+            {
+                "name": mediator.name,
+                "address": mediator.address,
+                "website": mediator.website,
+                "email": mediator.email,
+            }
+            if show_mediator and mediator
+            else None
+        ),
+        "mediation_until": mediation_deadline(complaint.first_written_at)
+        if complaint.first_written_at
+        else None,
+    }
+
+
+def complaint_steps(complaint: Complaint):
+    return complaint.steps.select_related("actor").order_by("created_at", "pk")
+
+
+def complaint_overview(*, now: datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    open_qs = Complaint.objects.filter(status__in=OPEN_COMPLAINT_STATUSES)
+    return {
+        "open": open_qs.count(),
+        "to_acknowledge": open_qs.filter(status=S.RECEIVED).count(),
+        "ack_overdue": open_qs.filter(status=S.RECEIVED, acknowledge_due_at__lt=now).count(),
+        "answer_overdue": open_qs.filter(answer_due_at__lt=now, responded_at__isnull=True).count(),
+        "safety": open_qs.filter(safety_issue=True).count(),
+    }
+
+
+# ---- reviews: calibration and scores over time -----------------------------------------------
+
+
+@dataclass
+class Calibration:
+    case: Case
+    scorecard_name: str
+    agent: User
+    reviews: list[Review] = field(default_factory=list)
+
+    @property
+    def spread(self) -> Decimal | None:
+        return spread(r.score_percent for r in self.reviews)
+
+    @property
+    def mean(self) -> Decimal:
+        return (
+            sum((r.score_percent for r in self.reviews), Decimal(0)) / len(self.reviews)
+        ).quantize(Decimal("0.1"))
+
+    def criterion_spreads(self) -> list[tuple[str, Decimal | None]]:
+        """Per criterion, the spread of the reviewers' marks as % of the scale."""
+        by_criterion: dict[int, list[Decimal]] = defaultdict(list)
+        names: dict[int, str] = {}
+        for review in self.reviews:
+            for score in review.scores.all():
+                names[score.criterion_id] = score.criterion.name
+                if score.value is not None:
+                    by_criterion[score.criterion_id].append(
+                        Decimal(score.value * 100) / score.criterion.scale_max
+                    )
+        return [(names[k], spread(by_criterion.get(k, []))) for k in names]
+
+
+def calibrations(*, user: User, case: Case | None = None) -> list[Calibration]:
+    """Cases reviewed by two or more reviewers on the same scorecard, with the spread."""
+    qs = review_queryset_for_user(user=user)
+    groups = (
+        qs.values("case_id", "scorecard_id", "agent_id")
+        .annotate(n=Count("reviewer", distinct=True))
+        .filter(n__gte=2)
+    )
+    if case is not None:
+        groups = groups.filter(case_id=case.pk)
+    keys = {(g["case_id"], g["scorecard_id"], g["agent_id"]) for g in groups}
+    if not keys:
+        return []
+    reviews = (
+        qs.filter(case_id__in={k[0] for k in keys})
+        .select_related("case", "agent", "reviewer", "scorecard")
+        .prefetch_related("scores__criterion")
+        .order_by("created_at", "pk")
+    )
+    result: dict[tuple[int, int, int], Calibration] = {}
+    for r in reviews:
+        key = (r.case_id, r.scorecard_id, r.agent_id)
+        if key not in keys:
+            continue
+        cal = result.setdefault(key, Calibration(r.case, r.scorecard.name, r.agent))
+        cal.reviews.append(r)
+    return sorted(result.values(), key=lambda c: -(c.spread or 0))
+
+
+def _period_start(day: date, period: str) -> date:
+    if period == "month":
+        return day.replace(day=1)
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class ScoreRow:
+    period: date
+    key: int
+    name: str
+    n: int
+    mean_percent: Decimal
+    csat: object = None  # whatever the CSAT provider returns (a surveys Figure), or None
+
+    @property
+    def mean_20(self) -> Decimal:
+        return percent_to_20(self.mean_percent)
+
+
+# The CSAT hook: guichet.surveys may register a function
+#   csat(group: "agent" | "team", key: int, start: date, end: date) -> object | None
+# (for instance `guichet.quality.selectors.csat_provider_set(surveys_csat_for)` in its
+# AppConfig.ready()); the scores page shows it next to the quality score.
+_csat_provider: list[Callable[..., object]] = []
+
+
+def csat_provider_set(provider: Callable[..., object] | None) -> None:
+    _csat_provider.clear()
+    if provider is not None:
+        _csat_provider.append(provider)
+
+
+def quality_scores(
+    *,
+    user: User,
+    group: str = "agent",
+    period: str = "week",
+    start: date | None = None,
+    end: date | None = None,
+) -> list[ScoreRow]:
+    """Mean review score per agent (or per team of the case) and per week or month."""
+    if group not in ("agent", "team") or period not in ("week", "month"):
+        raise ValueError("group is agent|team, period is week|month")
+    qs = review_queryset_for_user(user=user).select_related("agent", "case__team")
+    tz = timezone.get_current_timezone()
+    if start:
+        qs = qs.filter(created_at__gte=datetime.combine(start, datetime.min.time(), tzinfo=tz))
+    if end:
+        qs = qs.filter(
+            created_at__lt=datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        )
+    buckets: dict[tuple[date, int], list[Decimal]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for review in qs.order_by("created_at"):
+        if group == "agent":
+            key, name = review.agent_id, review.agent.display_name
+        else:
+            if review.case.team_id is None:
+                continue
+            key, name = review.case.team_id, review.case.team.name
+        names[key] = name
+        day = timezone.localtime(review.created_at).date()
+        buckets[(_period_start(day, period), key)].append(review.score_percent)
+    rows = []
+    for (period_start, key), values in sorted(
+        buckets.items(), key=lambda kv: (kv[0][0], names[kv[0][1]])
+    ):
+        mean = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.1"))
+        row = ScoreRow(period_start, key, names[key], len(values), mean)
+        if _csat_provider:
+            period_end = (
+                (period_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+                - timedelta(days=1)
+                if period == "month"
+                else period_start + timedelta(days=6)
+            )
+            row.csat = _csat_provider[0](group=group, key=key, start=period_start, end=period_end)
+        rows.append(row)
+    return rows

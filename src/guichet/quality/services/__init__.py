@@ -1,0 +1,61 @@
+"""Writes of the quality app: complaints, corrective actions and causes, reviews."""
+
+from guichet.quality.services.actions import (
+    action_create,
+    action_link_complaints,
+    action_update,
+    root_cause_create,
+)
+from guichet.quality.services.complaints import (
+    complaint_acknowledge,
+    complaint_assess,
+    complaint_close,
+    complaint_decide,
+    complaint_handler_set,
+    complaint_holding_reply,
+    complaint_investigate,
+    complaint_mediation_inform,
+    complaint_note_add,
+    complaint_open,
+    complaint_reopen,
+    complaint_respond,
+    complaint_suggestion_record,
+    complaints_mediation_due,
+    mediator_active,
+    policy_get,
+)
+from guichet.quality.services.reviews import (
+    Mark,
+    review_acknowledge,
+    review_create,
+    review_dispute,
+    reviews_sample_week,
+)
+
+__all__ = [
+    "Mark",
+    "action_create",
+    "action_link_complaints",
+    "action_update",
+    "complaint_acknowledge",
+    "complaint_assess",
+    "complaint_close",
+    "complaint_decide",
+    "complaint_handler_set",
+    "complaint_holding_reply",
+    "complaint_investigate",
+    "complaint_mediation_inform",
+    "complaint_note_add",
+    "complaint_open",
+    "complaint_reopen",
+    "complaint_respond",
+    "complaint_suggestion_record",
+    "complaints_mediation_due",
+    "mediator_active",
+    "policy_get",
+    "review_acknowledge",
+    "review_create",
+    "review_dispute",
+    "reviews_sample_week",
+    "root_cause_create",
+]
