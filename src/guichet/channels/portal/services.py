@@ -190,7 +190,9 @@ def portal_customer_for_user(*, user: User) -> Customer | None:
 @transaction.atomic
 def portal_user_ensure(*, customer: Customer) -> User:
     """The customer's portal account, created on its first sign-in (role "customer")."""
-    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    customer = (
+        Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    )
     refused = PermissionDenied(
         _("This address belongs to a staff account: sign in on the workspace instead."),
         code="not_a_customer_account",
