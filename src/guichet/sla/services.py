@@ -1,0 +1,583 @@
+"""Writes of the sla app: keeping each case's clocks in step with its event log, and alerting.
+
+`clock_sync` is the one function that writes CaseClock and CaseTarget. It replays the case's
+event log (clocks.clock_replay), so it is idempotent and does not care in which order the
+after-commit hooks arrive. It also writes to the event log itself:
+- "sla_policy" when the policy (or its targets) that applies to the case changes — the replay
+  then recomputes the due times of the running targets from their start;
+- "sla_recomputed" saying why due times moved (a priority change, a policy, a calendar change);
+- "sla_warning" / "sla_breached" when an alert has been sent (alerts_send).
+
+Alerts are not found by scanning cases: each case has at most one pending task, scheduled with
+`run_after` at its next alert time (a warning before a due time, an escalation after a breach).
+A task whose time no longer matches the clock (the due time moved) does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from guichet.accounts.models import User
+from guichet.cases.choices import ACTIVE_STATUSES, EventKind
+from guichet.cases.events import event_record
+from guichet.cases.models import Case, CaseEvent
+from guichet.core.errors import NotFound
+from guichet.sla.businesstime import (
+    NeverOpen,
+    Schedule,
+    business_time_add,
+    business_time_subtract,
+)
+from guichet.sla.choices import AT_RISK_SHARE, AlertMoment, NotificationKind, Outcome, Recipient
+from guichet.sla.clocks import Replay, RunResult, Step, Terms, clock_replay
+from guichet.sla.models import CaseClock, CaseTarget, EscalationRule, Notification
+from guichet.sla.selectors import SlaContext, policy_terms, sla_context_load
+
+logger = logging.getLogger(__name__)
+
+REPLAYED_KINDS = (
+    EventKind.CREATED,
+    EventKind.CONTACT_ADDED,
+    EventKind.STATUS_CHANGED,
+    EventKind.REOPENED,
+    EventKind.PRIORITY_CHANGED,
+    EventKind.SLA_POLICY,
+)
+ALERT_KINDS = (EventKind.SLA_WARNING, EventKind.SLA_BREACHED)
+RECOMPUTE_KINDS = (EventKind.SLA_RECOMPUTED,)
+TARGET_FIELDS = (
+    "priority",
+    "team_id",
+    "channel",
+    "week",
+    "started_at",
+    "target_minutes",
+    "due_at",
+    "risk_at",
+    "breached_at",
+    "paused_since",
+    "paused_seconds",
+    "paused_business_seconds",
+    "ended_at",
+    "outcome",
+    "business_seconds",
+    "calendar_seconds",
+)
+CLOCK_FIELDS = (
+    "policy_id",
+    "calendar_id",
+    "priority",
+    "paused_since",
+    "next_kind",
+    "next_due_at",
+    "next_risk_at",
+    "next_alert_at",
+)
+
+
+def week_of(at: datetime) -> date:
+    local = timezone.localtime(at).date()
+    return local - timedelta(days=local.weekday())
+
+
+# --- Keeping clocks in step ----------------------------------------------------------------------
+
+
+@dataclass
+class _CaseData:
+    case: Case
+    events: list[CaseEvent]
+    targets: dict[tuple[str, int], CaseTarget]
+    clock: CaseClock | None
+
+
+def clock_sync(
+    *, case_id: int, now: datetime | None = None, context: SlaContext | None = None, cause: str = ""
+) -> CaseClock | None:
+    """Bring one case's clocks in step with its event log (and its current policy)."""
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("customer__organisation")
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None:
+            return None
+        clocks = _sync([case], context or sla_context_load(), now or timezone.now(), cause)
+        return clocks[0] if clocks else None
+
+
+def clocks_rebuild(
+    *,
+    case_ids: Iterable[int] | None = None,
+    only_active: bool = True,
+    cause: str = "",
+    batch_size: int = 500,
+    now: datetime | None = None,
+) -> int:
+    """Re-sync many cases in batches (after a calendar or policy change, or `guichet sla rebuild`).
+    Returns the number of cases synchronised."""
+    context = sla_context_load()
+    qs = Case.objects.order_by("pk")
+    if case_ids is not None:
+        qs = qs.filter(pk__in=list(case_ids))
+    if only_active:
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    done, last = 0, 0
+    while True:
+        ids = list(qs.filter(pk__gt=last).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        with transaction.atomic():
+            cases = list(
+                Case.objects.select_for_update(of=("self",))
+                .select_related("customer__organisation")
+                .filter(pk__in=ids)
+                .order_by("pk")
+            )
+            _sync(cases, context, now or timezone.now(), cause)
+        done += len(cases)
+        last = ids[-1]
+
+
+def _load(cases: list[Case]) -> list[_CaseData]:
+    ids = [c.pk for c in cases]
+    events: dict[int, list[CaseEvent]] = defaultdict(list)
+    for event in (
+        CaseEvent.objects.filter(
+            case_id__in=ids, kind__in=REPLAYED_KINDS + ALERT_KINDS + RECOMPUTE_KINDS
+        )
+        .only("id", "case_id", "kind", "data", "created_at")
+        .order_by("created_at", "id")
+    ):
+        events[event.case_id].append(event)
+    targets: dict[int, dict[tuple[str, int], CaseTarget]] = defaultdict(dict)
+    for target in CaseTarget.objects.filter(case_id__in=ids):
+        targets[target.case_id][(target.kind, target.seq)] = target
+    clocks = {c.case_id: c for c in CaseClock.objects.filter(case_id__in=ids)}
+    return [_CaseData(c, events[c.pk], targets[c.pk], clocks.get(c.pk)) for c in cases]
+
+
+def _sync(cases: list[Case], context: SlaContext, now: datetime, cause: str) -> list[CaseClock]:
+    to_create: list[CaseTarget] = []
+    to_update: list[CaseTarget] = []
+    to_delete: list[int] = []
+    clocks_new: list[CaseClock] = []
+    clocks_changed: list[CaseClock] = []
+    alerts: list[tuple[int, datetime]] = []
+    result = []
+    for data in _load(cases):
+        case = data.case
+        policy = context.policy_for(case)
+        calendar = context.calendar_for(policy, case.team_id)
+        schedule = context.schedule_for(calendar)
+        terms = policy_terms(policy)
+        steps = [
+            Step(e.created_at, e.kind, e.data, e.pk)
+            for e in data.events
+            if e.kind in REPLAYED_KINDS
+        ]
+        _policy_step_ensure(case, steps, terms)
+        first_terms = Terms.from_data(next(s for s in steps if s.kind == EventKind.SLA_POLICY).data)
+        try:
+            replay = clock_replay(steps=steps, terms=first_terms, schedule=schedule, now=now)
+        except NeverOpen:
+            logger.warning(
+                "case %s: calendar %s never opens; clocks left as they were",
+                case.pk,
+                calendar.name if calendar else "built-in",
+            )
+            continue
+        _changes_record(case, data, replay, cause)
+        seen = set()
+        for run in replay.runs:
+            key = (run.kind, run.seq)
+            seen.add(key)
+            values = _target_values(case, run)
+            existing = data.targets.get(key)
+            if existing is None:
+                to_create.append(CaseTarget(case=case, kind=run.kind, seq=run.seq, **values))
+            elif any(getattr(existing, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(existing, f, v)
+                to_update.append(existing)
+        to_delete.extend(t.pk for k, t in data.targets.items() if k not in seen)
+
+        sent = {e.data.get("key") for e in data.events if e.kind in ALERT_KINDS}
+        next_alert = _next_alert_at(replay.runs, context.rules, policy, schedule, sent, now)
+        nearest = min(
+            (r for r in replay.runs if r.due_at is not None), key=lambda r: r.due_at, default=None
+        )
+        values = {
+            "policy_id": policy.pk if policy else None,
+            "calendar_id": calendar.pk if calendar else None,
+            "priority": replay.priority,
+            "paused_since": replay.paused_since,
+            "next_kind": nearest.kind if nearest else "",
+            "next_due_at": nearest.due_at if nearest else None,
+            "next_risk_at": nearest.risk_at if nearest else None,
+            "next_alert_at": next_alert,
+        }
+        clock = data.clock
+        if clock is None:
+            clock = CaseClock(case=case, synced_at=now, **values)
+            clocks_new.append(clock)
+            if next_alert is not None:
+                alerts.append((case.pk, next_alert))
+        else:
+            if next_alert is not None and next_alert != clock.next_alert_at:
+                alerts.append((case.pk, next_alert))
+            if any(getattr(clock, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(clock, f, v)
+                clock.synced_at = now
+                clocks_changed.append(clock)
+        result.append(clock)
+
+    if to_delete:
+        CaseTarget.objects.filter(pk__in=to_delete).delete()
+    CaseTarget.objects.bulk_create(to_create, batch_size=500)
+    CaseTarget.objects.bulk_update(to_update, TARGET_FIELDS, batch_size=500)
+    CaseClock.objects.bulk_create(clocks_new, batch_size=500)
+    CaseClock.objects.bulk_update(clocks_changed, (*CLOCK_FIELDS, "synced_at"), batch_size=500)
+    for case_id, at in alerts:
+        _alert_enqueue(case_id, at)
+    return result
+
+
+def _target_values(case: Case, run: RunResult) -> dict:
+    return {
+        "priority": run.priority,
+        "team_id": case.team_id,
+        "channel": case.channel,
+        "week": week_of(run.started_at),
+        "started_at": run.started_at,
+        "target_minutes": run.target_minutes,
+        "due_at": run.due_at,
+        "risk_at": run.risk_at,
+        "breached_at": run.breached_at,
+        "paused_since": run.paused_since,
+        "paused_seconds": run.paused_seconds,
+        "paused_business_seconds": run.paused_business_seconds,
+        "ended_at": run.ended_at,
+        "outcome": run.outcome,
+        "business_seconds": run.business_seconds,
+        "calendar_seconds": run.calendar_seconds,
+    }
+
+
+def _same_terms(a: Terms, b: Terms) -> bool:
+    return (a.policy_id, a.minutes, a.pause_when_waiting) == (
+        b.policy_id,
+        b.minutes,
+        b.pause_when_waiting,
+    )
+
+
+def _policy_step_ensure(case: Case, steps: list[Step], terms: Terms) -> None:
+    """Write an "sla_policy" event when the terms that apply differ from the last ones written:
+    at the case's creation the first time, else at its latest event (so back-dated timelines
+    stay in order)."""
+    previous = [s for s in steps if s.kind == EventKind.SLA_POLICY]
+    if previous and _same_terms(Terms.from_data(previous[-1].data), terms):
+        return
+    if not previous:
+        at, cause = case.created_at, "opened"
+    else:
+        old = Terms.from_data(previous[-1].data)
+        at = max(s.at for s in steps)
+        cause = "edited" if old.policy_id == terms.policy_id else "matched"
+    event = event_record(
+        case=case, kind=EventKind.SLA_POLICY, actor=None, at=at, cause=cause, **terms.as_data()
+    )
+    steps.append(Step(event.created_at, event.kind, event.data, event.pk))
+
+
+def _changes_record(case: Case, data: _CaseData, replay: Replay, cause: str) -> None:
+    """Say in the event log why due times moved, once per cause."""
+    recorded = {
+        e.data.get("source_event")
+        for e in data.events
+        if e.kind == EventKind.SLA_RECOMPUTED and e.data.get("source_event")
+    }
+    for change in replay.changes:
+        if change.event_id in recorded:
+            continue
+        event_record(
+            case=case,
+            kind=EventKind.SLA_RECOMPUTED,
+            actor=None,
+            at=change.at,
+            reason=change.reason,
+            source_event=change.event_id,
+            detail=change.detail,
+            targets=change.targets,
+        )
+    if cause != "calendar":
+        return
+    moved = []
+    for run in replay.runs:
+        stored = data.targets.get((run.kind, run.seq))
+        if stored is not None and run.outcome == Outcome.OPEN and stored.due_at != run.due_at:
+            moved.append(
+                {
+                    "kind": run.kind,
+                    "seq": run.seq,
+                    "old_due": stored.due_at.isoformat() if stored.due_at else None,
+                    "new_due": run.due_at.isoformat() if run.due_at else None,
+                }
+            )
+    if moved:
+        event_record(
+            case=case,
+            kind=EventKind.SLA_RECOMPUTED,
+            actor=None,
+            at=timezone.now(),
+            reason="calendar",
+            targets=moved,
+        )
+
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+
+def alert_key(run: RunResult | CaseTarget, rule: EscalationRule, due: datetime) -> str:
+    return f"{run.kind}:{run.seq}:{rule.pk}:{due.isoformat()}"
+
+
+def rule_applies(rule: EscalationRule, kind: str, policy_id: int | None) -> bool:
+    return (not rule.target_kind or rule.target_kind == kind) and (
+        rule.policy_id is None or rule.policy_id == policy_id
+    )
+
+
+def alert_fire_at(
+    rule: EscalationRule, *, due: datetime, target_minutes: int, schedule: Schedule
+) -> datetime:
+    if rule.moment == AlertMoment.BEFORE_DUE:
+        margin = min(rule.minutes, target_minutes * AT_RISK_SHARE)
+        return business_time_subtract(schedule, due, timedelta(minutes=margin))
+    return business_time_add(schedule, due, timedelta(minutes=rule.minutes))
+
+
+def _next_alert_at(
+    runs: list[RunResult],
+    rules: list[EscalationRule],
+    policy,
+    schedule: Schedule,
+    sent: set[str],
+    now: datetime,
+) -> datetime | None:
+    best = None
+    policy_id = policy.pk if policy else None
+    for run in runs:
+        if run.due_at is None or run.target_minutes is None:
+            continue
+        for rule in rules:
+            if not rule_applies(rule, run.kind, policy_id):
+                continue
+            if alert_key(run, rule, run.due_at) in sent:
+                continue
+            if rule.moment == AlertMoment.BEFORE_DUE and run.due_at <= now:
+                continue  # too late to warn; the escalation rules take over
+            at = alert_fire_at(
+                rule, due=run.due_at, target_minutes=run.target_minutes, schedule=schedule
+            )
+            best = at if best is None else min(best, at)
+    return best
+
+
+def _alert_enqueue(case_id: int, at: datetime) -> None:
+    from guichet.sla.tasks import sla_alerts_send
+
+    def enqueue() -> None:
+        task = sla_alerts_send
+        if not task.get_backend().supports_defer:
+            logger.info("tasks backend cannot defer: SLA alerts for case %s not scheduled", case_id)
+            return
+        task.using(run_after=at).enqueue(case_id, at.isoformat())
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _recipients(rule: EscalationRule, case: Case) -> list[User]:
+    people: list[User | None]
+    supervisor = case.team.supervisor if case.team_id and case.team else None
+    if rule.recipient == Recipient.OWNER:
+        people = [case.owner or supervisor]
+    elif rule.recipient == Recipient.TEAM_SUPERVISOR:
+        people = [supervisor]
+    else:
+        people = [rule.user]
+    return [p for p in people if p is not None and p.is_active]
+
+
+def alerts_send(*, case_id: int, expected_at: datetime, now: datetime | None = None) -> int:
+    """Send the alerts of a case that are due now; called by the task scheduled at
+    `expected_at`. Does nothing when the clock has moved on since. Returns notifications sent."""
+    now = now or timezone.now()
+    sent_count = 0
+    with transaction.atomic():
+        clock = (
+            CaseClock.objects.select_for_update(of=("self",))
+            .select_related("case__owner", "case__team__supervisor", "calendar")
+            .filter(case_id=case_id)
+            .first()
+        )
+        if clock is None or clock.next_alert_at != expected_at:
+            return 0
+        case = clock.case
+        context = sla_context_load()
+        schedule = context.schedule_for(clock.calendar)
+        sent = set(
+            CaseEvent.objects.filter(case=case, kind__in=ALERT_KINDS).values_list(
+                "data__key", flat=True
+            )
+        )
+        running = CaseTarget.objects.filter(
+            case=case, outcome=Outcome.OPEN, due_at__isnull=False, target_minutes__isnull=False
+        )
+        for target in running:
+            for rule in context.rules:
+                if not rule_applies(rule, target.kind, clock.policy_id):
+                    continue
+                key = alert_key(target, rule, target.due_at)
+                if key in sent:
+                    continue
+                fire_at = alert_fire_at(
+                    rule, due=target.due_at, target_minutes=target.target_minutes, schedule=schedule
+                )
+                if fire_at > now:
+                    continue
+                if rule.moment == AlertMoment.BEFORE_DUE and target.due_at <= now:
+                    continue
+                sent_count += _alert_deliver(case, target, rule, key, now)
+                sent.add(key)
+    clock_sync(case_id=case_id, now=now)
+    return sent_count
+
+
+def _alert_deliver(
+    case: Case, target: CaseTarget, rule: EscalationRule, key: str, now: datetime
+) -> int:
+    breach = rule.moment == AlertMoment.AFTER_BREACH
+    people = _recipients(rule, case)
+    created = 0
+    for person in people:
+        message = _alert_message(case, target, breach=breach, language=person.language)
+        if rule.in_app:
+            _, new = Notification.objects.get_or_create(
+                recipient=person,
+                key=f"sla:{case.pk}:{key}",
+                defaults={
+                    "case": case,
+                    "kind": NotificationKind.SLA_BREACH if breach else NotificationKind.SLA_WARNING,
+                    "message": message[:500],
+                    "created_at": now,
+                },
+            )
+            created += int(new)
+        if rule.email and person.email:
+            _email_on_commit(person, case, target, message, breach=breach)
+    event_record(
+        case=case,
+        kind=EventKind.SLA_BREACHED if breach else EventKind.SLA_WARNING,
+        actor=None,
+        at=now,
+        key=key,
+        target=target.kind,
+        seq=target.seq,
+        due=target.due_at.isoformat(),
+        rule=rule.name,
+        notified=[p.pk for p in people],
+    )
+    return created
+
+
+def _kind_label(kind: str) -> str:
+    return {
+        "first_response": _("first response"),
+        "next_response": _("next response"),
+        "resolution": _("resolution"),
+    }.get(kind, kind)
+
+
+def _alert_message(case: Case, target: CaseTarget, *, breach: bool, language: str) -> str:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        due = timezone.localtime(target.due_at).strftime("%Y-%m-%d %H:%M")
+        values = {"reference": case.reference, "target": _kind_label(target.kind), "due": due}
+        if breach:
+            return _("%(reference)s: the %(target)s target was missed (due %(due)s).") % values
+        return _("%(reference)s: the %(target)s is due at %(due)s.") % values
+
+
+def case_url(case: Case) -> str:
+    try:
+        path = reverse("workspace:case", kwargs={"reference": case.reference})
+    except NoReverseMatch:
+        path = f"/api/v1/cases/{case.reference}"
+    return f"{settings.GUICHET_BASE_URL}{path}"
+
+
+def _email_on_commit(
+    person: User, case: Case, target: CaseTarget, message: str, *, breach: bool
+) -> None:
+    def send() -> None:
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            context = {
+                "case": case,
+                "message": message,
+                "breach": breach,
+                "url": case_url(case),
+                "person": person,
+            }
+            subject = render_to_string("sla/email/alert_subject.txt", context).strip()
+            body = render_to_string("sla/email/alert.txt", context)
+        EmailMessage(
+            subject=" ".join(subject.split()),
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[person.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        ).send()
+
+    transaction.on_commit(send, robust=True)
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise NotFound(_("Notification not found."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- Hooks (registered in SlaConfig.ready) ------------------------------------------------------
+
+
+def on_case_changed(*, case_id: int, **_payload) -> None:
+    clock_sync(case_id=case_id)
