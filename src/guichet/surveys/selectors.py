@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -253,7 +253,11 @@ def backlog_at(*, at: datetime, filters: BarometerFilters, now: datetime) -> int
     )
     return (
         cases.exclude(finished_before)
-        .annotate(status_then=Coalesce(Subquery(last_status), Value(CaseStatus.NEW)))
+        .annotate(
+            status_then=Coalesce(
+                Subquery(last_status), Value(str(CaseStatus.NEW)), output_field=CharField()
+            )
+        )
         .filter(status_then__in=BACKLOG_STATUSES)
         .count()
     )

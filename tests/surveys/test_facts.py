@@ -1,0 +1,193 @@
+"""The stored per-case figures, kept up by the case hooks, equal a full recomputation, and the
+barometer's operational figures built from them are the ones the definitions give."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from guichet.cases import services as case_services
+from guichet.customers.services import customer_create
+from guichet.surveys.facts import FACT_FIELDS, case_fact_rows
+from guichet.surveys.models import CaseFact
+from guichet.surveys.selectors import BarometerFilters, Period, barometer_figures
+from tests.surveys.conftest import T0, open_case, reply, resolve, resolved_case
+
+pytestmark = pytest.mark.django_db
+
+
+def _as_dicts(rows):
+    return {r.case_id: {f: getattr(r, f) for f in FACT_FIELDS} for r in rows}
+
+
+def _build_history(run_hooks, agent, other_agent, customer, other_customer, category, supervisor):
+    """A mix: plain FCR, repeat after 6 days, reopened, merged, note-only, channel switch."""
+    run_hooks(resolved_case, agent=agent, customer=customer, at=T0, category=category)
+    # repeat contact 6 days after resolution on the same case (reopens it)
+    repeated = run_hooks(
+        resolved_case, agent=agent, customer=other_customer, at=T0, category=category
+    )
+    run_hooks(
+        case_services.contact_add,
+        actor=None,
+        case=repeated,
+        kind="customer_message",
+        body_text="Toujours rien.",
+        at=T0 + timedelta(days=6),
+    )
+    # note only (a third customer, so it is nobody's repeat contact)
+    third = customer_create(name="Léa Roux", email="lea.roux@example.test")
+    note_case = run_hooks(
+        open_case, agent=agent, customer=third, at=T0 + timedelta(days=1), category=category
+    )
+    run_hooks(reply, agent=agent, case=note_case, at=T0 + timedelta(days=1, hours=1), kind="note")
+    run_hooks(resolve, agent=agent, case=note_case, at=T0 + timedelta(days=1, hours=2))
+    # merged duplicate
+    target = run_hooks(
+        open_case, agent=agent, customer=customer, at=T0 + timedelta(days=20), category=category
+    )
+    duplicate = run_hooks(
+        open_case,
+        agent=agent,
+        customer=customer,
+        at=T0 + timedelta(days=20, minutes=5),
+        category=category,
+    )
+    run_hooks(
+        case_services.case_merge,
+        actor=agent,
+        source=duplicate,
+        target=target,
+        at=T0 + timedelta(days=20, minutes=10),
+    )
+    run_hooks(reply, agent=agent, case=target, at=T0 + timedelta(days=20, hours=1))
+    run_hooks(resolve, agent=agent, case=target, at=T0 + timedelta(days=20, hours=2))
+    # transfer to whichever colleague does not own it yet
+    target.refresh_from_db()
+    run_hooks(
+        case_services.case_assign,
+        actor=supervisor,
+        case=target,
+        owner=agent if target.owner == other_agent else other_agent,
+        reason="absent",
+        at=T0 + timedelta(days=20, hours=3),
+    )
+
+
+def test_incremental_figures_equal_a_full_recomputation(
+    run_hooks, config, agent, other_agent, customer, other_customer, category, supervisor
+):
+    _build_history(run_hooks, agent, other_agent, customer, other_customer, category, supervisor)
+    stored = _as_dicts(CaseFact.objects.all())
+    fresh = _as_dicts(case_fact_rows(case_ids=stored.keys()))
+    assert len(stored) == 5
+    assert stored == fresh
+    call_command("barometer_refresh", "--check")
+
+
+def test_refresh_command_fills_cases_loaded_without_hooks(config, agent, customer):
+    # given cases created without their after-commit hooks (a bulk import)
+    resolved_case(agent=agent, customer=customer)
+    assert not CaseFact.objects.exists()
+    call_command("barometer_refresh")
+    assert CaseFact.objects.count() == 1
+
+
+def test_barometer_operational_figures_on_a_known_history(
+    run_hooks, config, agent, other_agent, customer, other_customer, category, supervisor
+):
+    config.min_sample = 1
+    config.save()
+    _build_history(run_hooks, agent, other_agent, customer, other_customer, category, supervisor)
+    period = Period(T0.date(), (T0 + timedelta(days=30)).date())
+    figures = barometer_figures(
+        period=period, filters=BarometerFilters(), config=config, now=T0 + timedelta(days=90)
+    )
+    # resolved (first resolution) in the period, merged duplicate left out: 4 cases.
+    # FCR: the plain case and the merge target (the duplicate came before the reply); not the
+    # case the customer came back to after 6 days, nor the one resolved by a note only.
+    assert figures["fcr"]["n"] == 4
+    assert figures["fcr"]["count"] == 2
+    assert figures["reopen_rate"]["count"] == 1
+    assert figures["transfers_per_case"]["value"] == pytest.approx(1 / 4)
+
+
+def test_fcr_window_boundary_in_the_barometer(run_hooks, config, agent, customer, other_customer):
+    config.min_sample = 1
+    config.save()
+    # given two cases resolved the same day; one customer comes back after 6 days, one after 8
+    for who, days in ((customer, 6), (other_customer, 8)):
+        case = run_hooks(resolved_case, agent=agent, customer=who, at=T0)
+        run_hooks(
+            case_services.contact_add,
+            actor=None,
+            case=case,
+            kind="customer_message",
+            body_text="Encore moi.",
+            at=T0 + timedelta(hours=2, days=days),
+        )
+    period = Period(T0.date(), T0.date())
+    figures = barometer_figures(
+        period=period, filters=BarometerFilters(), config=config, now=T0 + timedelta(days=30)
+    )
+    assert (figures["fcr"]["n"], figures["fcr"]["count"]) == (2, 1)
+    assert figures["repeat_contact_rate"]["count"] == 1
+
+
+def test_recently_resolved_cases_are_not_counted_yet(run_hooks, config, agent, customer):
+    config.min_sample = 1
+    config.save()
+    run_hooks(resolved_case, agent=agent, customer=customer, at=T0)
+    figures = barometer_figures(
+        period=Period(T0.date(), T0.date()),
+        filters=BarometerFilters(),
+        config=config,
+        now=T0 + timedelta(days=3),
+    )
+    assert figures["fcr"] == {
+        "value": None,
+        "n": 0,
+        "reason": "insufficient_sample",
+        "min_sample": 1,
+    }
+
+
+def test_channel_switch_to_the_phone_breaks_fcr(run_hooks, config, agent, customer, category):
+    config.min_sample = 1
+    config.save()
+    run_hooks(resolved_case, agent=agent, customer=customer, at=T0, category=category)
+    run_hooks(
+        open_case,
+        agent=agent,
+        customer=customer,
+        at=T0 + timedelta(days=2),
+        category=category,
+        channel="phone",
+    )
+    figures = barometer_figures(
+        period=Period(T0.date(), T0.date()),
+        filters=BarometerFilters(channel="email"),
+        config=config,
+        now=T0 + timedelta(days=30),
+    )
+    assert (figures["fcr"]["n"], figures["fcr"]["count"]) == (1, 0)
+
+
+def test_backlog_at_a_past_date_is_replayed_from_the_timeline(run_hooks, config, agent, customer):
+    # given a case open from T0 and resolved two days later
+    run_hooks(resolved_case, agent=agent, customer=customer, at=T0)
+    case = open_case(agent=agent, customer=customer, at=T0)
+    resolve(agent=agent, case=case, at=T0 + timedelta(days=2))
+    now = timezone.now()
+    during = barometer_figures(
+        period=Period(T0.date(), T0.date()), filters=BarometerFilters(), config=config, now=now
+    )
+    after = barometer_figures(
+        period=Period((T0 + timedelta(days=3)).date(), (T0 + timedelta(days=3)).date()),
+        filters=BarometerFilters(),
+        config=config,
+        now=now,
+    )
+    assert during["backlog"]["value"] == 1
+    assert after["backlog"]["value"] == 0
