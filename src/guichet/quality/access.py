@@ -18,6 +18,8 @@ from guichet.cases.models import Case
 from guichet.core.errors import NotFound, PermissionDenied
 from guichet.quality.models import Complaint, Review
 
+MAX_ID = 2**63 - 1
+
 
 def quality_manager_required(user: User) -> None:
     if not user.sees_all_teams:
@@ -71,6 +73,8 @@ def review_queryset_for_user(*, user: User) -> QuerySet[Review]:
 
 
 def review_get_for_user(*, user: User, review_id: int) -> Review:
+    if not 1 <= review_id <= MAX_ID:
+        raise NotFound(_("Review %(id)s not found.") % {"id": review_id})
     review = (
         review_queryset_for_user(user=user)
         .select_related("case", "agent", "reviewer", "scorecard")
