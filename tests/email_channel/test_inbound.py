@@ -17,13 +17,13 @@ from guichet.channels.email.choices import (
     OutboundState,
 )
 from guichet.channels.email.models import BouncingAddress, InboundMessage, OutboundMessage
+from guichet.channels.email.services import inbound as inbound_module
 from guichet.channels.email.services import (
     inbound_process_pending,
     inbound_retry,
     inbound_store,
     inbound_to_case,
 )
-from guichet.channels.email.services import inbound as inbound_module
 from guichet.customers.models import Customer
 from tests.email_channel.conftest import deliver, message_build
 from tests.email_channel.test_parsing import dsn
@@ -31,7 +31,7 @@ from tests.email_channel.test_parsing import dsn
 pytestmark = pytest.mark.django_db
 
 
-# --- A new message ------------------------------------------------------------------------------
+# --- A new message -------------------------------------------------------------------------------
 
 
 def test_new_message_opens_an_email_case_for_a_new_customer(mailbox, agent):
@@ -170,7 +170,7 @@ def test_store_reports_a_redelivery_as_not_new(mailbox):
     assert (created, created_again) == (True, False)
 
 
-# --- Durability ------------------------------------------------------------------------------------
+# --- Durability ----------------------------------------------------------------------------------
 
 
 def test_message_stored_before_a_crash_is_processed_on_the_next_run(mailbox):
@@ -248,7 +248,7 @@ def test_quarantined_message_can_be_turned_into_a_case_by_hand(mailbox, settings
     assert case.subject == "Deux"
 
 
-# --- Loops and noise -------------------------------------------------------------------------------
+# --- Loops and noise -----------------------------------------------------------------------------
 
 
 def test_out_of_office_reply_is_ignored_and_does_not_reopen_the_case(mailbox, agent):

@@ -27,7 +27,7 @@ def raw_message(headers: str, body: bytes) -> bytes:
     return (head + headers).encode("ascii") + b"\r\n" + body
 
 
-# --- The peer's samples (django-helpdesk test files, BSD-3-Clause) ------------------------------
+# --- The peer's samples (django-helpdesk test files, BSD-3-Clause) -------------------------------
 
 
 def test_sample_with_base64_subject_and_8bit_utf8_body():
@@ -71,7 +71,7 @@ def test_sample_with_split_encoded_subject_alternative_and_references():
     assert "podle domluvy" in text_trim_quoted(parsed.text)
 
 
-# --- Charsets and transfer encodings ------------------------------------------------------------
+# --- Charsets and transfer encodings -------------------------------------------------------------
 
 
 def test_iso_8859_1_quoted_printable_body_and_q_encoded_subject():
@@ -139,7 +139,8 @@ def test_rfc2231_encoded_attachment_filename():
         'Subject: Facture jointe\r\nContent-Type: multipart/mixed; boundary="XX"\r\n',
         b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCi-joint.\r\n"
         b"--XX\r\nContent-Type: application/pdf\r\n"
-        b"Content-Disposition: attachment; filename*=UTF-8''facture%20n%C2%B012%20%C3%A9t%C3%A9.pdf\r\n"
+        b"Content-Disposition: attachment;\r\n"
+        b" filename*=UTF-8''facture%20n%C2%B012%20%C3%A9t%C3%A9.pdf\r\n"
         b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(pdf) + b"--XX--\r\n",
     )
     parsed = message_parse(raw)
@@ -180,7 +181,8 @@ def test_attachment_filename_loses_its_path():
         'Subject: Chemin\r\nContent-Type: multipart/mixed; boundary="XX"\r\n',
         b"--XX\r\nContent-Type: text/plain\r\n\r\nBonjour\r\n"
         b"--XX\r\nContent-Type: application/octet-stream\r\n"
-        b'Content-Disposition: attachment; filename="..\\\\..\\\\etc/passwd"\r\n\r\nx\r\n--XX--\r\n',
+        b'Content-Disposition: attachment; filename="..\\\\..\\\\etc/passwd"\r\n'
+        b"\r\nx\r\n--XX--\r\n",
     )
     [attachment] = message_parse(raw).attachments
     assert attachment.filename == "passwd"
@@ -234,7 +236,7 @@ def test_header_injection_characters_are_removed_from_subject():
     assert message_parse(raw).subject == "ab c"
 
 
-# --- Quoted history -------------------------------------------------------------------------------
+# --- Quoted history ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -242,10 +244,12 @@ def test_header_injection_characters_are_removed_from_subject():
     [
         "Merci, c'est réglé.\n\nLe mar. 3 juin 2025 à 10:00, Service client "
         "<support@guichet.test> a écrit :\n> Bonjour,\n> Votre colis part demain.",
-        "Merci, c'est réglé.\n\nLe mar. 3 juin 2025 à 10:00, Service client <support@guichet.test> a\n"
+        "Merci, c'est réglé.\n\nLe mar. 3 juin 2025 à 10:00, Service client "
+        "<support@guichet.test> a\n"
         "écrit :\n> Bonjour,\n> Votre colis part demain.",
         "Merci, c'est réglé.\n\nOn Tue, Jun 3, 2025 at 10:00 AM Support <s@g.test> wrote:\n> Hello",
-        "Merci, c'est réglé.\n\n-----Message d'origine-----\nDe : Support\nEnvoyé : mardi\nObjet : x",
+        "Merci, c'est réglé.\n\n-----Message d'origine-----\nDe : Support\n"
+        "Envoyé : mardi\nObjet : x",
         "Merci, c'est réglé.\n\nDe : Service client <support@guichet.test>\n"
         "Envoyé : mardi 3 juin 2025 10:00\nÀ : Marie\nObjet : Colis",
         "Merci, c'est réglé.\n\n> Bonjour,\n> Votre colis part demain.\n",
@@ -270,7 +274,7 @@ def test_message_made_only_of_quotes_is_kept():
     assert text_trim_quoted("> rien de neuf") == "> rien de neuf"
 
 
-# --- Noise ------------------------------------------------------------------------------------------
+# --- Noise ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -333,7 +337,7 @@ def test_delayed_delivery_report_names_no_failed_recipient():
     assert parsed.bounced == []
 
 
-# --- Identity of a message ------------------------------------------------------------------------
+# --- Identity of a message -----------------------------------------------------------------------
 
 
 def test_content_hash_ignores_relay_trace_headers():
