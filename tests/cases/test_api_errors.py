@@ -224,6 +224,11 @@ GARBAGE = [
     b"subject=x&body=y",
     b"<xml>not json</xml>",
     b'{"subject": "\\ud800", "body": "\\udfff", "customer": {"email": "x@y.test"}}',
+    b'{"subject": "a\\u0000b", "body": "c\\u0000d",'
+    b' "customer": {"email": "x@y.test", "name": "n\\u0000"}}',
+    b'{"kind": "reply", "body": "a\\u0000b", "tags": ["t\\u0000"], "subject": "s\\u0000"}',
+    b'{"name": "N\\u0000", "email": "z@y.test", "organisation": "O\\u0000", "segment": "\\u0000"}',
+    b'{"status": "resolved", "reason": "r\\u0000", "into": "\\u0000", "category": "\\u0000"}',
 ]
 WRITE_URLS = [
     ("post", "/api/v1/cases"),
@@ -265,6 +270,8 @@ GARBAGE_QUERIES = [
     "owner=me&owner=none",
     "priority=",
     "status=",
+    "owner=%00",
+    "priority=%00",
 ]
 
 
@@ -284,6 +291,7 @@ def test_garbage_queries_never_give_a_500(agent_api, case, query):
         "/api/v1/cases/G-000001%27%20OR%201=1",
         "/api/v1/customers/99999999999999999999999",
         "/api/v1/customers/abc",
+        "/api/v1/cases/G-%00/events",
     ],
 )
 def test_garbage_paths_never_give_a_500(agent_api, case, path):
@@ -296,3 +304,22 @@ def test_unknown_api_url_answers_in_the_error_shape(agent_api):
     response = agent_api.get("/api/v1/nope")
     assert response.status_code == 404
     assert set(response.json()) == {"message", "code", "details"}
+
+
+def test_customer_search_with_nul_is_harmless(agent_api, customer):
+    response = agent_api.get("/api/v1/customers?search=Marie%00")
+    assert response.status_code == 200
+    assert [c["name"] for c in response.json()["items"]] == ["Marie Dupont"]
+
+
+def test_nul_characters_are_dropped_from_json_input(agent_api, customer):
+    # when a client sends NUL characters inside the strings of a new case
+    response = agent_api.post(
+        OPEN,
+        b'{"subject": "Co\\u0000lis", "body": "Bon\\u0000jour", "customer": {"email": "%s"}}'
+        % customer.email.encode(),
+        content_type="application/json",
+    )
+    # then they are simply dropped, on SQLite as on PostgreSQL
+    assert response.status_code == 201, response.content
+    assert response.json()["subject"] == "Colis"

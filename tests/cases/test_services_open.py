@@ -410,3 +410,13 @@ def test_team_member_who_is_a_customer_is_not_routed_to(db):
     someone = customer_create(name="Paul", email="paul@example.test")
     # then routing gives the case no owner rather than a customer
     assert case_new(customer=someone).owner is None
+
+
+def test_nul_characters_are_dropped_from_subject_and_body(customer, agent):
+    # given text from a mailer that leaves NUL characters (PostgreSQL refuses them)
+    case = services.case_open(
+        actor=None, customer=customer, subject="Co\x00lis", body_text="Bon\x00jour", body_html=""
+    )
+    contact = Contact.objects.get(case=case)
+    # then they are dropped, not a database error
+    assert (case.subject, contact.body_text) == ("Colis", "Bonjour")

@@ -42,7 +42,9 @@ def case_get_for_user(*, user: User, reference: str, for_update: bool = False) -
     )
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    case = qs.filter(reference=(reference or "").strip().upper()).first()
+    typed = (reference or "").strip().upper()
+    # A reference is short and printable; anything else cannot exist (and NUL upsets PostgreSQL).
+    case = qs.filter(reference=typed).first() if typed.isprintable() and len(typed) <= 20 else None
     if case is None:
         raise NotFound(_("Case %(reference)s not found.") % {"reference": reference})
     return case

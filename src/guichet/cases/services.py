@@ -62,7 +62,7 @@ def _field_error(field: str, message: str) -> ValidationFailed:
 
 
 def _clean_subject(subject: str) -> str:
-    subject = " ".join((subject or "").split())
+    subject = " ".join((subject or "").replace("\x00", "").split())
     if not subject:
         raise _field_error("subject", _("A subject is required."))
     if len(subject) > MAX_SUBJECT:
@@ -71,6 +71,9 @@ def _clean_subject(subject: str) -> str:
 
 
 def _clean_body(body_text: str, body_html: str) -> tuple[str, str]:
+    # NUL never means anything in text (some mailers send it) and PostgreSQL refuses it.
+    body_text = (body_text or "").replace("\x00", "")
+    body_html = (body_html or "").replace("\x00", "")
     body_html = html_sanitise(body_html) if body_html else ""
     body_text = (body_text or "").strip() or (html_to_text(body_html) if body_html else "")
     if not body_text:

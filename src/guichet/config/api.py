@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from guichet.accounts.services import api_token_authenticate
@@ -42,6 +44,25 @@ class ActiveSession(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
+def _without_nul(value: Any) -> Any:
+    """NUL characters mean nothing in text and PostgreSQL refuses them: drop them on the way in."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+class CleanParser(Parser):
+    def parse_body(self, request: HttpRequest) -> Any:
+        return _without_nul(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest) -> Any:
+        return _without_nul(super().parse_querydict(data, list_fields, request))
+
+
 api = NinjaAPI(
     title="Guichet API",
     version="1",
@@ -52,6 +73,7 @@ api = NinjaAPI(
     ),
     auth=[BearerToken(), ActiveSession()],
     urls_namespace="api",
+    parser=CleanParser(),
 )
 api.add_router("/cases", cases_router, tags=["cases"])
 api.add_router("/customers", customers_router, tags=["customers"])
