@@ -48,6 +48,7 @@ def test_front_page_shows_the_request_form_to_anyone(client):
     for field in ("id_name", "id_email", "id_message", "id_category", "id_attachments"):
         assert f'id="{field}"' in html
     assert 'class="hp-field" aria-hidden="true"' in html
+    assert html.count('id="id_website"') == 1
 
 
 def test_visitor_opens_a_request_and_sees_its_reference(

@@ -94,7 +94,11 @@ SERVICE_FIELDS = {"body": "message", "password": "new_password1"}
 
 
 class PortalForm(forms.Form):
-    template_name_div = "portal/includes/form_fields.html"
+    template_name = "portal/includes/form_fields.html"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def add_application_error(self, exc: ApplicationError) -> None:
         """Put a service's error on the field it names, or above the form."""
