@@ -56,7 +56,6 @@ def test_smtp_delivery_is_stored_then_becomes_a_case(smtp_server):
     # When a mail server delivers it over SMTP
     with smtplib.SMTP("127.0.0.1", smtp_server.controller.port, timeout=10) as client:
         refused = client.send_message(msg)
-        code, answer = client.noop()
     # Then it is accepted, stored with its raw bytes, and processed into a case
     assert refused == {}
     drained(smtp_server)
@@ -69,21 +68,25 @@ def test_smtp_delivery_is_stored_then_becomes_a_case(smtp_server):
 
 def test_unknown_recipient_is_refused_with_550(smtp_server):
     msg = message_build(to="inconnu@guichet.test")
-    with smtplib.SMTP("127.0.0.1", smtp_server.controller.port, timeout=10) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-            client.send_message(msg, to_addrs=["inconnu@guichet.test"])
+    with (
+        smtplib.SMTP("127.0.0.1", smtp_server.controller.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+    ):
+        client.send_message(msg, to_addrs=["inconnu@guichet.test"])
     [(code, _text)] = refused.value.recipients.values()
     assert code == 550
     assert InboundMessage.objects.count() == 0
 
 
 def test_disabled_mailbox_is_refused(smtp_server, support_mailbox):
-    mailbox_create(address="ancien@guichet.test", team=None).__class__.objects.filter(
-        address="ancien@guichet.test"
-    ).update(enabled=False)
-    with smtplib.SMTP("127.0.0.1", smtp_server.controller.port, timeout=10) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused):
-            client.send_message(message_build(), to_addrs=["ancien@guichet.test"])
+    old = mailbox_create(address="ancien@guichet.test")
+    old.enabled = False
+    old.save()
+    with (
+        smtplib.SMTP("127.0.0.1", smtp_server.controller.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused),
+    ):
+        client.send_message(message_build(), to_addrs=["ancien@guichet.test"])
 
 
 def test_a_known_and_an_unknown_recipient_keep_the_known_one(smtp_server):
@@ -119,9 +122,11 @@ def test_lmtp_answers_once_per_recipient_and_retries_do_not_duplicate(lmtp_serve
 
 
 def test_lmtp_refuses_unknown_recipients_with_550(lmtp_server):
-    with smtplib.LMTP("127.0.0.1", lmtp_server.controller.port, timeout=10) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-            client.sendmail("x@example.test", ["personne@guichet.test"], b"Subject: x\r\n\r\ny")
+    with (
+        smtplib.LMTP("127.0.0.1", lmtp_server.controller.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+    ):
+        client.sendmail("x@example.test", ["personne@guichet.test"], b"Subject: x\r\n\r\ny")
     [(code, _text)] = refused.value.recipients.values()
     assert code == 550
 
