@@ -78,10 +78,12 @@ def sla_promise_text(
     case: Case, language: str | None = None, *, now: datetime | None = None
 ) -> str:
     """The first-response promise of a case in the customer's language; "" when there is no
-    first-response target (or it is already met)."""
+    first-response target, or it is already met or past."""
     language = language or case.customer.language or settings.LANGUAGE_CODE
     due = first_response_due(case)
     if due is None:
         return ""
     now = (now or timezone.now()).astimezone(due.tzinfo)
+    if due <= now:
+        return ""  # a promise already missed is not made again
     return promise_words(due, now=now, language=language)

@@ -19,7 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -355,7 +355,7 @@ def _changes_record(case: Case, data: _CaseData, replay: Replay, cause: str) -> 
 
 
 def alert_key(run: RunResult | CaseTarget, rule: EscalationRule, due: datetime) -> str:
-    return f"{run.kind}:{run.seq}:{rule.pk}:{due.isoformat()}"
+    return f"{run.kind}:{run.seq}:{rule.pk}:{due.astimezone(UTC).isoformat()}"
 
 
 def rule_applies(rule: EscalationRule, kind: str, policy_id: int | None) -> bool:
