@@ -52,7 +52,7 @@ def test_get_with_the_clicked_answer_shows_it_selected_and_records_nothing(invit
     assert 'name="csat"' in html  # the rest of the questions below it
     # …and nothing is recorded by the GET
     assert not SurveyAnswer.objects.exists()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_post_records_the_answer(invitation):

@@ -3,6 +3,7 @@ barometer for supervisors and directors (page, printable page, CSV, follow-ups).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -26,9 +27,10 @@ from guichet.surveys.tokens import TokenExpired, TokenInvalid, invitation_from_t
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """The token is in the URL: keep it out of caches, referrers and search engines."""
+    """The token is in the URL: keep it out of caches, other sites' referrers and search
+    engines ("same-origin", not "no-referrer": that would send Origin: null and fail CSRF)."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -43,7 +45,15 @@ def _bad_link(request: HttpRequest, *, expired: bool) -> HttpResponse:
     return _private(response)
 
 
-def _questions(invitation, answer: SurveyAnswer | None) -> list[dict]:
+def _language(request: HttpRequest, invitation) -> str:
+    """The customer's language, unless they picked another one with the language switch."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in dict(settings.LANGUAGES):
+        return chosen
+    return invitation.language
+
+
+def _questions(invitation, answer: SurveyAnswer | None, language: str) -> list[dict]:
     config = services.survey_config_get()
     items = []
     for question in config.questions.filter(is_active=True).order_by("position", "id"):
@@ -54,7 +64,7 @@ def _questions(invitation, answer: SurveyAnswer | None) -> list[dict]:
         items.append(
             {
                 "key": question.key,
-                "text": question.text(invitation.language),
+                "text": question.text(language),
                 "kind": "yes_no"
                 if question.key in YES_NO_KEYS
                 else ("text" if scale is None else "scale"),
@@ -79,7 +89,8 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
         return _bad_link(request, expired=True)
     except TokenInvalid:
         return _bad_link(request, expired=False)
-    with translation.override(invitation.language):
+    language = _language(request, invitation)
+    with translation.override(language):
         errors: list[str] = []
         if request.method == "POST":
             try:
@@ -96,7 +107,7 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
                     return _private(JsonResponse({"recorded": True}))
                 return redirect(request.path + "?saved=1")
         answer = SurveyAnswer.objects.filter(invitation=invitation).first()
-        questions = _questions(invitation, answer)
+        questions = _questions(invitation, answer, language)
         clicked = request.GET.get(FIRST_QUESTION, "")
         clicked = clicked if clicked in ("yes", "no") else ""
         if clicked:
@@ -131,7 +142,7 @@ def survey_opt_out(request: HttpRequest, token: str) -> HttpResponse:
         return _bad_link(request, expired=True)
     except TokenInvalid:
         return _bad_link(request, expired=False)
-    with translation.override(invitation.language):
+    with translation.override(_language(request, invitation)):
         done = False
         if request.method == "POST":
             services.survey_opt_out(customer=invitation.customer, source="link")
@@ -210,7 +221,11 @@ def barometer_page(request: HttpRequest) -> HttpResponse:
         "comments": selectors.barometer_comments(period=period, filters=filters, csat=rating),
         "choices": _filter_choices(),
         "query": query,
-        "charts_url": reverse("api:barometer_charts") + ("?" + query if query else ""),
+        "charts_url": reverse("api:barometer_charts")
+        + "?"
+        + urlencode(
+            {"start": period.start.isoformat(), "end": period.end.isoformat(), **filters.as_query()}
+        ),
         "csv_url": reverse("surveys:barometer_csv") + ("?" + query if query else ""),
         "print_url": reverse("surveys:barometer_print") + ("?" + query if query else ""),
         "subscribed": BarometerSubscription.objects.filter(user=user).exists(),
