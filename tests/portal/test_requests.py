@@ -14,7 +14,7 @@ from guichet.cases.choices import CaseStatus, ContactKind, EventKind
 from guichet.cases.models import Case, CaseEvent, Contact
 from guichet.cases.services import case_change_status, case_merge
 
-from .conftest import note, reply
+from .conftest import attachment, note, reply
 
 pytestmark = pytest.mark.django_db
 
@@ -367,3 +367,17 @@ def test_language_chosen_is_the_pages_language(db):
     client.post(reverse("set_language"), {"language": "fr", "next": "/portal/"})
     html = client.get(reverse("portal:front")).content.decode()
     assert '<html lang="fr">' in html
+
+
+def test_case_page_query_count_does_not_grow_with_the_conversation(
+    customer_client, case_of_customer, agent, django_assert_max_num_queries
+):
+    # given a case with a reply, then with many more (each with a file)
+    reply(agent, case_of_customer, "One", attachments=[attachment()])
+    with django_assert_max_num_queries(12):
+        assert customer_client.get(detail(case_of_customer)).status_code == 200
+    for i in range(10):
+        reply(agent, case_of_customer, f"Reply {i}", attachments=[attachment(f"f{i}.pdf")])
+    # then the page reads the same number of times
+    with django_assert_max_num_queries(12):
+        assert customer_client.get(detail(case_of_customer)).status_code == 200
