@@ -191,3 +191,19 @@ def test_backlog_at_a_past_date_is_replayed_from_the_timeline(run_hooks, config,
     )
     assert during["backlog"]["value"] == 1
     assert after["backlog"]["value"] == 0
+
+
+def test_imported_history_gets_its_figures_from_the_import_hook(run_hooks, config, agent, customer):
+    from guichet.core.hooks import hooks_emit, hooks_paused
+
+    # given cases written with the hooks paused (like `guichet demo`)
+    with hooks_paused():
+        first = resolved_case(agent=agent, customer=customer, at=T0)
+        last = resolved_case(agent=agent, customer=customer, at=T0 + timedelta(days=1))
+    assert not CaseFact.objects.exists()
+    # when the import is announced
+    run_hooks(hooks_emit, "cases.imported", first_case_id=first.pk, last_case_id=last.pk)
+    # then both cases have figures equal to a full recomputation
+    stored = _as_dicts(CaseFact.objects.all())
+    assert stored == _as_dicts(case_fact_rows(case_ids=[first.pk, last.pk]))
+    assert stored[first.pk]["repeat_delay_seconds"] == 22 * 3600  # the next day's case

@@ -183,3 +183,27 @@ def case_facts_rebuild(*, batch: int = 5000) -> int:
             return total
         total += case_facts_refresh(case_ids=ids)
         last = ids[-1]
+
+
+def case_facts_refresh_range(*, first_case_id: int, last_case_id: int, batch: int = 5000) -> int:
+    """After an import of past cases (hook "cases.imported"): their facts, and those of earlier
+    cases of the same customers (the imported cases may be their repeat contacts)."""
+    total = 0
+    last = first_case_id - 1
+    while last < last_case_id:
+        ids = list(
+            Case.objects.filter(pk__gt=last, pk__lte=last_case_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        customers = set(
+            Case.objects.filter(pk__in=ids).values_list("customer_id", flat=True).distinct()
+        )
+        earlier = CaseFact.objects.filter(
+            customer_id__in=customers, case_id__lt=first_case_id
+        ).values_list("case_id", flat=True)
+        total += case_facts_refresh(case_ids=[*ids, *earlier])
+        last = ids[-1]
+    return total

@@ -634,3 +634,30 @@ def barometer_query_parse(params: Any, *, today: date) -> tuple[str, Period, Bar
         segment=segment,
     )
     return kind, period, filters
+
+
+def surveys_open_for_customer(*, customer: Any, now: datetime | None = None) -> list[dict]:
+    """Surveys the customer may still answer, for the portal: case reference, subject, link."""
+    from guichet.surveys.choices import InvitationStatus
+    from guichet.surveys.models import SurveyInvitation
+    from guichet.surveys.services import survey_url
+
+    now = now or timezone.now()
+    invitations = (
+        SurveyInvitation.objects.filter(
+            customer=customer,
+            status__in=(InvitationStatus.SENT, InvitationStatus.ANSWERED),
+            expires_at__gt=now,
+        )
+        .select_related("case")
+        .order_by("-created_at")[:10]
+    )
+    return [
+        {
+            "reference": inv.case.reference,
+            "subject": inv.case.subject,
+            "answered": inv.status == InvitationStatus.ANSWERED,
+            "url": survey_url(inv),
+        }
+        for inv in invitations
+    ]

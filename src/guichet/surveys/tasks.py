@@ -61,3 +61,10 @@ hooks_register("case.status_changed", _on_status_changed)
 hooks_register("case.created", _refresh_facts)
 hooks_register("case.assigned", _refresh_facts)
 hooks_register("contact.created", _refresh_facts)
+
+
+def _on_cases_imported(*, first_case_id: int, last_case_id: int, **_: object) -> None:
+    facts.case_facts_refresh_range(first_case_id=first_case_id, last_case_id=last_case_id)
+
+
+hooks_register("cases.imported", _on_cases_imported)
