@@ -62,7 +62,7 @@ def crash_env(tmp_path):
         with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
             conn.execute(f'CREATE DATABASE "{pg_name}"')
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{params['host']}:{params['port']}/{pg_name}"
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300
     )
     yield env
@@ -88,7 +88,7 @@ def _serve(env: dict, port: int) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read().decode())
+                raise AssertionError(proc.stdout.read().decode()) from None
             time.sleep(0.1)
     proc.kill()
     raise AssertionError("listener did not start")
@@ -156,7 +156,7 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_nothing(crash_env):
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     # Whatever the listener had not processed yet is processed by the next run.
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "-m", "guichet.cli", "mail", "retry"],
         cwd=ROOT,
         env=crash_env,
