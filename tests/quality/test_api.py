@@ -13,7 +13,7 @@ from guichet.quality import services
 from guichet.quality.models import Complaint, Criterion, Scorecard
 from guichet.quality.services import Mark
 from tests.conftest import bearer_client
-from tests.quality.conftest import case_new, complaint_new, walk_to
+from tests.quality.conftest import case_new, walk_to
 
 pytestmark = pytest.mark.django_db
 

@@ -358,3 +358,46 @@ def test_a_review_closes_its_sample(supervisor, agent, answered_case, scorecard)
         marks=marks(scorecard, 3, 3),
     )
     assert ReviewSample.objects.get().review == review
+
+
+def test_scores_show_the_agents_csat_from_the_surveys(
+    supervisor, agent, answered_case, scorecard, customer
+):
+    from guichet.surveys.models import SurveyAnswer, SurveyInvitation
+    from guichet.surveys.services import survey_config_get
+
+    config = survey_config_get()
+    config.min_sample = 2
+    config.save()
+    at = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+    for n, rating in enumerate([5, 4, 2]):
+        rated = answered_case if n == 0 else case_new(customer)
+        invitation = SurveyInvitation.objects.create(
+            case=rated,
+            customer=customer,
+            nonce=f"n{n}",
+            created_at=at,
+            send_after=at,
+            expires_at=at + timedelta(days=30),
+        )
+        SurveyAnswer.objects.create(
+            invitation=invitation,
+            case=answered_case,
+            customer=customer,
+            csat=rating,
+            channel="email",
+            owner=agent,
+            answered_at=at,
+            updated_at=at,
+        )
+    services.review_create(
+        reviewer=supervisor,
+        case=answered_case,
+        agent=agent,
+        scorecard=scorecard,
+        marks=marks(scorecard, 4, 4),
+        at=at,
+    )
+    [row] = selectors.quality_scores(user=supervisor, group="agent", period="week")
+    assert row.csat["n"] == 3 and abs(row.csat["value"] - 2 / 3) < 1e-9
+    assert row.csat_text == "67 % (n=3)"

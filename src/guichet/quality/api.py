@@ -417,6 +417,7 @@ def scores(
             "reviews": r.n,
             "mean_percent": r.mean_percent,
             "mean_20": r.mean_20,
+            "csat": r.csat if isinstance(r.csat, dict) else None,
         }
         for r in rows
     ]

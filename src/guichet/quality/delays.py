@@ -2,9 +2,9 @@
 function that turns "N working days" into an instant.
 
 REQ-LEG-06 (profiles), REQ-LEG-07 (clocks start at receipt), REQ-CMP-05 (pre-set deadlines per
-stage). `working_days_due` is the only place that knows about calendars: it uses the pure
-functions of `guichet.sla.businesstime` over France's public holidays. When the SLA app offers a
-calendar row per site, switch `_schedule()` to it and nothing else changes.
+stage). `working_days_due` is the only place that knows about calendars: it counts with the
+pure functions of `guichet.sla.businesstime` on the schedule `_schedule()` returns (the SLA app's
+default calendar).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.apps import apps
 from django.conf import settings
 
 from guichet.quality.choices import CountingMode, RegulatoryProfile
@@ -106,7 +107,20 @@ def _tz() -> ZoneInfo:
 
 
 def _schedule() -> Schedule:
-    """France's public holidays, Monday to Friday 9:00–18:00 (the switch point to sla calendars)."""
+    """The business calendar complaint deadlines count on: the SLA app's "default" calendar
+    (opening days, holidays, closures) when installed, else France's public holidays with
+    Monday–Friday opening. The only place to change if complaints get a calendar per team."""
+    if apps.is_installed("guichet.sla"):
+        from guichet.sla.models import DEFAULT_CALENDAR, Calendar
+        from guichet.sla.schedules import calendar_schedule
+
+        calendar = (
+            Calendar.objects.prefetch_related("opening_hours", "exceptions")
+            .filter(name=DEFAULT_CALENDAR)
+            .first()
+        )
+        if calendar is not None:
+            return calendar_schedule(calendar)
     return _schedule_cached(settings.TIME_ZONE, date.today().year)
 
 

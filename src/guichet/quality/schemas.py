@@ -321,3 +321,4 @@ class ScoreRowOut(Schema):
     reviews: int
     mean_percent: Decimal
     mean_20: Decimal
+    csat: dict | None = None

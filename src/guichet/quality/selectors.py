@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -434,12 +435,46 @@ class ScoreRow:
     def mean_20(self) -> Decimal:
         return percent_to_20(self.mean_percent)
 
+    @property
+    def csat_text(self) -> str:
+        return csat_text(self.csat) if isinstance(self.csat, dict) else str(self.csat or "—")
 
-# The CSAT hook: guichet.surveys may register a function
-#   csat(group: "agent" | "team", key: int, start: date, end: date) -> object | None
-# (for instance `guichet.quality.selectors.csat_provider_set(surveys_csat_for)` in its
-# AppConfig.ready()); the scores page shows it next to the quality score.
+
+# The CSAT hook: a function
+#   csat(group: "agent" | "team", key: int, start: date, end: date) -> Figure | None
+# shown next to the quality score. By default it reads the surveys' answers (guichet.surveys,
+# when installed) with the surveys' own CSAT formula and minimum sample; another provider can be
+# set with `csat_provider_set(...)`.
 _csat_provider: list[Callable[..., object]] = []
+
+
+def surveys_csat(*, group: str, key: int, start: date, end: date) -> dict | None:
+    """CSAT of the customers of one agent (case owner) or team, answers given in [start, end]."""
+    if not apps.is_installed("guichet.surveys"):
+        return None
+    from guichet.surveys.models import SurveyAnswer
+    from guichet.surveys.scoring import csat
+    from guichet.surveys.services import survey_config_get
+
+    tz = timezone.get_current_timezone()
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=tz)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    answers = SurveyAnswer.objects.filter(answered_at__gte=lo, answered_at__lt=hi)
+    answers = answers.filter(owner_id=key) if group == "agent" else answers.filter(team_id=key)
+    counts = dict(
+        answers.filter(csat__isnull=False).values_list("csat").annotate(n=Count("pk")).order_by()
+    )
+    distribution = {value: counts.get(value, 0) for value in range(1, 6)}
+    return csat(distribution, min_sample=survey_config_get().min_sample)
+
+
+def csat_text(figure) -> str:
+    """A CSAT figure in words: "82 % (n=40)", or the sample size when it is too small."""
+    if not figure:
+        return "—"
+    if figure.get("value") is None:
+        return _("too few answers (n=%(n)d)") % {"n": figure.get("n", 0)}
+    return f"{round(figure['value'] * 100)} % (n={figure['n']})"
 
 
 def csat_provider_set(provider: Callable[..., object] | None) -> None:
@@ -455,6 +490,7 @@ def quality_scores(
     period: str = "week",
     start: date | None = None,
     end: date | None = None,
+    with_csat: bool = True,
 ) -> list[ScoreRow]:
     """Mean review score per agent (or per team of the case) and per week or month."""
     if group not in ("agent", "team") or period not in ("week", "month"):
@@ -485,13 +521,14 @@ def quality_scores(
     ):
         mean = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.1"))
         row = ScoreRow(period_start, key, names[key], len(values), mean)
-        if _csat_provider:
+        provider = _csat_provider[0] if _csat_provider else surveys_csat
+        if with_csat:
             period_end = (
                 (period_start.replace(day=28) + timedelta(days=4)).replace(day=1)
                 - timedelta(days=1)
                 if period == "month"
                 else period_start + timedelta(days=6)
             )
-            row.csat = _csat_provider[0](group=group, key=key, start=period_start, end=period_end)
+            row.csat = provider(group=group, key=key, start=period_start, end=period_end)
         rows.append(row)
     return rows

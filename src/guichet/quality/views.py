@@ -578,7 +578,6 @@ def scores(request: HttpRequest) -> HttpResponse:
             "period": period,
             "start": start,
             "end": end,
-            "csat_available": bool(selectors._csat_provider),
         },
     )
 
