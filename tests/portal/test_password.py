@@ -118,3 +118,9 @@ def test_sign_out_ends_the_session(customer_client):
 
 def test_sign_out_by_get_is_not_allowed(customer_client):
     assert customer_client.get(reverse("portal:sign_out")).status_code == 405
+
+
+def test_signed_in_customer_skips_the_sign_in_page(customer_client):
+    response = customer_client.get(SIGN_IN)
+    assert response.status_code == 302
+    assert response.url == reverse("portal:requests")

@@ -89,7 +89,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
         title=_("Too many attempts"),
         message=_(
             "We received several attempts from you in a short time. Please wait an hour and "
-            "try again, or talk to a person: the ways to reach us are below."
+            "try again, or talk to a person: the ways to reach us are at the top of this page."
         ),
     )
 
@@ -155,7 +155,10 @@ def front(request: HttpRequest) -> HttpResponse:
             request,
             status=400,
             title=_("Your request could not be sent"),
-            message=_("Please try again, or talk to a person: the ways to reach us are below."),
+            message=_(
+                "Please try again, or talk to a person: the ways to reach us are at the top of "
+                "this page."
+            ),
         )
     keys = throttle_keys(ip=client_ip(request), email=request.POST.get("email", ""))
     if throttle_exceeded(action=ThrottledAction.REQUEST, keys=keys):
@@ -197,6 +200,8 @@ def sent(request: HttpRequest) -> HttpResponse:
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Two ways in: a one-time link by email, or a password for those who set one."""
     next_path = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "GET" and services.portal_customer_for_user(user=request.user):
+        return redirect(next_path or "portal:requests")  # already signed in
     link_form = SignInLinkForm()
     password_form = PasswordSignInForm()
     which = request.POST.get("way", "")
