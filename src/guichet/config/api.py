@@ -18,6 +18,7 @@ from guichet.cases.api import router as cases_router
 from guichet.core.errors import ApplicationError
 from guichet.customers.api import router as customers_router
 from guichet.knowledge.api import router as macros_router
+from guichet.quality.api import complaints_router, reviews_router
 from guichet.surveys.api import barometer_router, surveys_router
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/macros", macros_router, tags=["macros"])
 api.add_router("/barometer", barometer_router, tags=["barometer"])
 api.add_router("/surveys", surveys_router, tags=["surveys"])
+api.add_router("/complaints", complaints_router, tags=["complaints"])
+api.add_router("/reviews", reviews_router, tags=["reviews"])
 
 
 def _error(
