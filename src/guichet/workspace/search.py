@@ -157,35 +157,44 @@ def _fts5_expression(terms: tuple[str, ...]) -> str:
 _PG_TSQUERY = f"plainto_tsquery('{PG_CONFIG}'::regconfig, %s)"
 _PG_SUBJECT_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, subject) @@ {_PG_TSQUERY}"
 _PG_BODY_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, body_text) @@ {_PG_TSQUERY}"
-_SQL = {
-    ("postgresql", "subjects"): (
-        f"SELECT id FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
-        f"ORDER BY id DESC LIMIT {MATCH_CAP}"
-    ),
-    ("postgresql", "bodies"): (
-        f"SELECT case_id FROM cases_contact WHERE {_PG_BODY_MATCH} "  # noqa: S608
-        f"ORDER BY id DESC LIMIT {MATCH_CAP}"
-    ),
-    ("postgresql", "cap"): (
-        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
-        f"LIMIT {MATCH_CAP}) s), (SELECT COUNT(*) FROM (SELECT 1 FROM cases_contact WHERE "
-        f"{_PG_BODY_MATCH} LIMIT {MATCH_CAP}) b)"
-    ),
-    ("sqlite", "subjects"): (
-        "SELECT rowid FROM workspace_case_fts WHERE workspace_case_fts MATCH %s "  # noqa: S608
-        f"ORDER BY rowid DESC LIMIT {MATCH_CAP}"
-    ),
-    ("sqlite", "bodies"): (
-        "SELECT case_id FROM cases_contact WHERE id IN (SELECT rowid FROM "  # noqa: S608
-        "workspace_contact_fts WHERE workspace_contact_fts MATCH %s "
-        f"ORDER BY rowid DESC LIMIT {MATCH_CAP})"
-    ),
-    ("sqlite", "cap"): (
-        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM workspace_case_fts WHERE "  # noqa: S608
-        f"workspace_case_fts MATCH %s LIMIT {MATCH_CAP})), (SELECT COUNT(*) FROM (SELECT 1 "
-        f"FROM workspace_contact_fts WHERE workspace_contact_fts MATCH %s LIMIT {MATCH_CAP}))"
-    ),
-}
+
+
+# On PostgreSQL, "ORDER BY id + 0" keeps the planner from walking the primary key backwards and
+# computing to_tsvector() row by row (fast for a common word, a full scan for a rare one): the
+# GIN index finds the matches, then the newest `cap` are kept.
+def _sql_statements(cap: int) -> dict[tuple[str, str], str]:
+    return {
+        ("postgresql", "subjects"): (
+            f"SELECT id FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
+            f"ORDER BY id + 0 DESC LIMIT {cap}"
+        ),
+        ("postgresql", "bodies"): (
+            f"SELECT case_id FROM cases_contact WHERE {_PG_BODY_MATCH} "  # noqa: S608
+            f"ORDER BY id + 0 DESC LIMIT {cap}"
+        ),
+        ("postgresql", "cap"): (
+            f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
+            f"LIMIT {cap}) s), (SELECT COUNT(*) FROM (SELECT 1 FROM cases_contact WHERE "
+            f"{_PG_BODY_MATCH} LIMIT {cap}) b)"
+        ),
+        ("sqlite", "subjects"): (
+            "SELECT rowid FROM workspace_case_fts WHERE workspace_case_fts MATCH %s "  # noqa: S608
+            f"ORDER BY rowid DESC LIMIT {cap}"
+        ),
+        ("sqlite", "bodies"): (
+            "SELECT case_id FROM cases_contact WHERE id IN (SELECT rowid FROM "  # noqa: S608
+            "workspace_contact_fts WHERE workspace_contact_fts MATCH %s "
+            f"ORDER BY rowid DESC LIMIT {cap})"
+        ),
+        ("sqlite", "cap"): (
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM workspace_case_fts WHERE "  # noqa: S608
+            f"workspace_case_fts MATCH %s LIMIT {cap})), (SELECT COUNT(*) FROM (SELECT 1 "
+            f"FROM workspace_contact_fts WHERE workspace_contact_fts MATCH %s LIMIT {cap}))"
+        ),
+    }
+
+
+_SQL = _sql_statements(MATCH_CAP)
 
 
 def _vendor_argument(query: SearchQuery, vendor: str) -> str:

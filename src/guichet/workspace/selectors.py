@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
@@ -27,13 +29,14 @@ PAGE_SIZE = 25
 COUNT_CAP = 1000
 MAX_PAGE = 400
 
-# The SQL text below must stay identical to the expression indexes of migration 0001 of this app:
+# The SQL text below must stay identical to the expression indexes of migration 0002 of this app:
 # that is how SQLite and PostgreSQL recognise them.
 PRIORITY_RANK_SQL = (
     "CASE \"cases_case\".\"priority\" WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 "
     "WHEN 'normal' THEN 2 ELSE 3 END"
 )
-ACTIVE_SQL = "\"cases_case\".\"status\" IN ('new', 'open', 'waiting_customer')"
+# "Not finished" rather than "IN (new, open, waiting)": see migration 0002 of this app.
+ACTIVE_SQL = "\"cases_case\".\"status\" NOT IN ('resolved', 'closed')"
 
 
 def _active() -> RawSQL:
@@ -216,15 +219,26 @@ def inbox_counts(
     *, user: User, team_ids: list[int], visible: QuerySet[Case] | None = None
 ) -> dict[str, int]:
     """Cases per view, capped at COUNT_CAP: each count walks at most COUNT_CAP index entries,
-    whatever the size of the table ("1000+" is all an agent needs to know)."""
+    whatever the size of the table ("1000+" is all an agent needs to know). One statement for
+    all the views: the ORM builds each view's query, the database counts them together."""
     visible = case_queryset_for_user(user=user) if visible is None else visible
-    return {
-        key: inbox_view_queryset(user=user, view=key, team_ids=team_ids, visible=visible)
-        .values("id")[:COUNT_CAP]
-        .count()
-        for key, spec in INBOX_VIEWS.items()
-        if spec.active_only
-    }
+    keys, parts, params = [], [], []
+    for key, spec in INBOX_VIEWS.items():
+        if not spec.active_only:
+            continue
+        qs = inbox_view_queryset(user=user, view=key, team_ids=team_ids, visible=visible)
+        try:
+            sql, view_params = qs.values("id")[:COUNT_CAP].query.sql_with_params()
+        except EmptyResultSet:  # e.g. "my teams" for someone in no team
+            sql, view_params = "SELECT 1 WHERE 1 = 0", ()
+        keys.append(key)
+        # The ORM compiled `sql` (values are parameters); only our own view key is added.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view_{key})")  # noqa: S608
+        params.extend(view_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(keys, row, strict=True))
 
 
 def inbox_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -299,9 +313,8 @@ def case_page(*, user: User, reference: str) -> CasePage:
         .select_related("owner")
         .order_by("-created_at", "-id")[: CUSTOMER_PANEL_CASES + 1]
     )
-    count = len(others)
-    if count > CUSTOMER_PANEL_CASES:
-        count = others_qs.exclude(pk=case.pk).count()
+    # Always counted (one cheap indexed query), so the page's query count never varies.
+    count = others_qs.exclude(pk=case.pk).count()
     merge_targets = [
         c for c in others if c.merged_into_id is None and c.status != CaseStatus.CLOSED
     ]

@@ -1,0 +1,133 @@
+"""Template tags for the workspace's hot paths.
+
+The inbox renders its rows here, in Python, rather than with a per-row template: Django's
+template engine costs about a millisecond per row of this size (mostly variable lookups and
+gettext calls), which would dwarf the database work the inbox indexes save. Every value goes
+through format_html / escaping exactly as the template would do; labels are translated once per
+page, not once per row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+from guichet.cases.choices import CaseStatus, Channel, Priority
+
+register = template.Library()
+
+_ICON_PATHS = {
+    "email": '<rect x="3" y="5" width="18" height="14" rx="2"/><path d="m3 7 9 6 9-6"/>',
+    "portal": '<circle cx="12" cy="12" r="9"/>'
+    '<path d="M3 12h18M12 3a14 14 0 0 1 0 18M12 3a14 14 0 0 0 0 18"/>',
+    "phone": '<path d="M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 '
+    '3 6a2 2 0 0 1 2-2"/>',
+    "api": '<path d="m8 8-4 4 4 4M16 8l4 4-4 4M14 5l-4 14"/>',
+    "chat": '<path d="M21 12a8 8 0 0 1-11.5 7.2L4 21l1.8-5.5A8 8 0 1 1 21 12z"/>',
+}
+
+
+def _svg(channel: str) -> str:
+    paths = _ICON_PATHS.get(channel, _ICON_PATHS["chat"])
+    return (
+        f'<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">{paths}</svg>'
+    )
+
+
+@register.simple_tag
+def channel_icon(channel: str, label: str = "", visible: bool = False) -> SafeString:
+    """The channel's icon, with its name shown or only read out by screen readers."""
+    if not label:
+        label = str(Channel(channel).label) if channel in Channel.values else channel
+    text = (
+        format_html(' <span class="channel-label">{}</span>', label)
+        if visible
+        else format_html('<span class="visually-hidden">{}</span>', label)
+    )
+    icon = mark_safe(_svg(channel))  # noqa: S308 (constant markup)
+    return format_html('<span class="channel channel-{}">{}{}</span>', channel, icon, text)
+
+
+def _age(moment: datetime, now: datetime, ago: str) -> str:
+    return ago % {"age": timesince(moment, now, depth=1)}
+
+
+@register.simple_tag
+def inbox_rows(cases, view: str) -> SafeString:
+    """The <tr> elements of the inbox table (see the module's docstring for why in Python)."""
+    now = timezone.now()
+    labels = {
+        "customer": _("Customer"),
+        "status": _("Status"),
+        "priority": _("Priority"),
+        "owner": _("Owner"),
+        "received": _("Received"),
+        "nobody": _("Nobody"),
+        # Translators: how long ago a case was received, e.g. "3 hours ago".
+        "ago": _("%(age)s ago"),
+    }
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
+    priorities = {value: str(label) for value, label in Priority.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    case_url = reverse("workspace:case", args=["REF"]).replace("REF", "{}")
+    view_query = f"?view={quote(view)}" if view else ""
+    rows = []
+    for case in cases:
+        tags = format_html_join(
+            " ", '<span class="tag">{}</span>', ((t.name,) for t in case.tags.all())
+        )
+        meta = [channel_icon(case.channel, channels.get(case.channel, case.channel))]
+        if case.category_id:
+            meta.append(format_html("<span>{}</span>", case.category.name))
+        if case.team_id:
+            meta.append(format_html('<span class="muted">· {}</span>', case.team.name))
+        if tags:
+            meta.append(tags)
+        owner = (
+            escape(case.owner.display_name)
+            if case.owner_id
+            else format_html('<span class="muted">{}</span>', labels["nobody"])
+        )
+        local = timezone.localtime(case.created_at)
+        rows.append(
+            format_html(
+                '<tr class="inbox-row priority-{priority}">'
+                '<td class="cell-case"><a class="case-link" id="case-link-{ref}" href="{url}">'
+                '<span class="ref">{ref}</span> <span class="subject">{subject}</span></a>'
+                '<div class="row-meta">{meta}</div></td>'
+                '<td data-label="{l_customer}">{customer}</td>'
+                '<td data-label="{l_status}"><span class="badge badge-status-{status}">'
+                "{status_label}</span></td>"
+                '<td data-label="{l_priority}"><span class="badge badge-priority-{priority}">'
+                "{priority_label}</span></td>"
+                '<td data-label="{l_owner}">{owner}</td>'
+                '<td data-label="{l_received}"><time datetime="{iso}" title="{when}">{age}</time>'
+                "</td></tr>",
+                priority=case.priority,
+                ref=case.reference,
+                url=case_url.format(quote(case.reference)) + view_query,
+                subject=case.subject,
+                meta=mark_safe(" ".join(str(m) for m in meta)),  # noqa: S308 (escaped above)
+                l_customer=labels["customer"],
+                customer=case.customer.name,
+                l_status=labels["status"],
+                status=case.status,
+                status_label=statuses.get(case.status, case.status),
+                l_priority=labels["priority"],
+                priority_label=priorities.get(case.priority, case.priority),
+                l_owner=labels["owner"],
+                owner=owner,
+                l_received=labels["received"],
+                iso=case.created_at.isoformat(),
+                when=local.strftime("%Y-%m-%d %H:%M"),
+                age=_age(case.created_at, now, labels["ago"]),
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (each row built with format_html)

@@ -1,0 +1,67 @@
+"""The inbox's queries use the indexes of migration workspace 0001 (no sort of the whole backlog).
+
+The selectors write the priority rank and the active-status condition as the same SQL text as the
+indexes; if either side changes alone, these tests fail."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from guichet.workspace import selectors
+from tests.workspace.conftest import case_new
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(qs) -> str:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def inbox_qs(user, view):
+    qs = selectors.inbox_view_queryset(user=user, view=view, team_ids=[])
+    return selectors.inbox_order(qs, view=view)[:25]
+
+
+@pytest.mark.parametrize(
+    ("view", "index"),
+    [
+        ("open", "workspace_inbox_active_idx"),
+        ("mine", "workspace_inbox_owner_idx"),
+        ("unassigned", "workspace_inbox_owner_idx"),
+        ("waiting", "workspace_inbox_status_idx"),
+    ],
+)
+def test_inbox_views_walk_their_index_in_order(supervisor, customer, team, view, index):
+    case_new(customer=customer, team=team)
+    text = plan(inbox_qs(supervisor, view))
+    if connection.vendor == "sqlite":
+        assert index in text, text
+    else:  # PostgreSQL may pick another of the inbox indexes and filter: still no sort
+        assert "workspace_inbox_" in text, text
+    if connection.vendor == "sqlite":
+        assert "TEMP B-TREE" not in text, text
+    else:
+        assert " Sort " not in text and "Sort Key" not in text, text
+
+
+def test_search_uses_the_full_text_index(supervisor, customer, team):
+    from guichet.workspace import search
+
+    case_new(customer=customer, team=team)
+    qs = selectors.inbox_view_queryset(user=supervisor, view="all", team_ids=[]).filter(
+        search.search_case_filter(search.search_parse("réclamation"))
+    )
+    text = plan(qs)
+    if connection.vendor == "sqlite":
+        assert "workspace_contact_fts VIRTUAL TABLE" in text, text
+    else:
+        assert "workspace_contact_body_fts" in text, text
