@@ -21,4 +21,5 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("reviews/<int:pk>/answer/", views.review_answer, name="review_answer"),
     path("scores/", views.scores, name="scores"),
+    path("my-complaints/<str:reference>/answer/", views.customer_answer, name="customer_answer"),
 ]
