@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from guichet.accounts.models import User
 from guichet.cases.models import Case
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]+(?:\.[A-Za-z_]+)?)\s*\}\}")
+# Anything between double braces; only the names in PLACEHOLDERS are ever replaced.
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 
 def _first_name(full_name: str) -> str:
