@@ -110,24 +110,44 @@ def ces(scores: Mapping[int, int], *, min_sample: int = DEFAULT_MIN_SAMPLE) -> F
     }
 
 
+def median_ranks(n: int) -> tuple[int, int, int, int]:
+    """1-based ranks of the sorted sample needed for the median and its distribution-free 95 %
+    interval: (lower bound, middle low, middle high, upper bound) — the ranks
+    n/2 ± 1.96·√n/2 (Conover, order statistics)."""
+    spread = Z95 * math.sqrt(n) / 2
+    lower_rank = max(1, math.floor(n / 2 - spread))
+    upper_rank = min(n, math.ceil(1 + n / 2 + spread))
+    middle_low = (n + 1) // 2
+    middle_high = n // 2 + 1
+    return lower_rank, middle_low, middle_high, upper_rank
+
+
+def median_at_ranks(
+    n: int, at_rank: Mapping[int, float], *, min_sample: int = DEFAULT_MIN_SAMPLE
+) -> Figure:
+    """The median figure from the values at `median_ranks(n)` (the database sorts; we pick)."""
+    if n < max(min_sample, 1):
+        return insufficient(n, min_sample)
+    lower_rank, middle_low, middle_high, upper_rank = median_ranks(n)
+    return {
+        "value": (at_rank[middle_low] + at_rank[middle_high]) / 2
+        if middle_low != middle_high
+        else at_rank[middle_low],
+        "n": n,
+        "low": at_rank[lower_rank],
+        "high": at_rank[upper_rank],
+    }
+
+
 def median(values: Iterable[float], *, min_sample: int = DEFAULT_MIN_SAMPLE) -> Figure:
-    """The median with a distribution-free 95 % interval from order statistics (the ranks
-    n/2 ± 1.96·√n/2 of the sorted values)."""
+    """The median with a distribution-free 95 % interval from order statistics."""
     ordered = sorted(values)
     n = len(ordered)
     if n < max(min_sample, 1):
         return insufficient(n, min_sample)
-    middle = n // 2
-    value = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    spread = Z95 * math.sqrt(n) / 2
-    lower_rank = max(1, math.floor(n / 2 - spread))
-    upper_rank = min(n, math.ceil(1 + n / 2 + spread))
-    return {
-        "value": value,
-        "n": n,
-        "low": ordered[lower_rank - 1],
-        "high": ordered[upper_rank - 1],
-    }
+    return median_at_ranks(
+        n, {rank: ordered[rank - 1] for rank in median_ranks(n)}, min_sample=min_sample
+    )
 
 
 def mean(total: float, n: int, *, min_sample: int = DEFAULT_MIN_SAMPLE) -> Figure:

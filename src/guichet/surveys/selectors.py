@@ -11,9 +11,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case as CaseWhen
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from guichet.cases.choices import CaseStatus, EventKind
@@ -216,8 +229,19 @@ def _reopen_q(window_seconds: float) -> Q:
 
 
 def _median(qs: QuerySet[CaseFact], field: str, *, min_sample: int) -> scoring.Figure:
-    values = list(qs.filter(**{f"{field}__isnull": False}).values_list(field, flat=True))
-    return scoring.median(values, min_sample=min_sample)
+    """The median and its interval computed by the database: count, then fetch only the values
+    at the four ranks needed (a window function sorts; a million values never reach Python)."""
+    qs = qs.filter(**{f"{field}__isnull": False})
+    n = qs.count()
+    if n < max(min_sample, 1):
+        return scoring.insufficient(n, min_sample)
+    ranks = scoring.median_ranks(n)
+    rows = (
+        qs.annotate(rank=Window(RowNumber(), order_by=[F(field).asc(), F("pk").asc()]))
+        .filter(rank__in=sorted(set(ranks)))
+        .values_list("rank", field)
+    )
+    return scoring.median_at_ranks(n, dict(rows), min_sample=min_sample)
 
 
 def backlog_at(*, at: datetime, filters: BarometerFilters, now: datetime) -> int:
@@ -379,15 +403,48 @@ def _month_key(value: datetime | date) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
-def _month_medians(qs: QuerySet[CaseFact], field: str, month_field: str) -> dict[str, list[float]]:
-    values: dict[str, list[float]] = {}
-    for month, value in (
-        qs.filter(**{f"{field}__isnull": False})
-        .annotate(month=TruncMonth(month_field))
-        .values_list("month", field)
-    ):
-        values.setdefault(_month_key(month), []).append(value)
-    return values
+def _month_bucket(field: str, months: list[date]) -> CaseWhen:
+    """ "YYYY-MM" of a timestamp by plain comparisons with the months' bounds (in the site's
+    time zone): indexable, and no per-row function call (SQLite's TruncMonth is a Python one)."""
+    whens = []
+    for month in months:
+        start, end = period_for("month", anchor=month).bounds()
+        whens.append(
+            When(**{f"{field}__gte": start, f"{field}__lt": end}, then=Value(_month_key(month)))
+        )
+    return CaseWhen(*whens, default=Value(""), output_field=CharField())
+
+
+def _month_medians(
+    qs: QuerySet[CaseFact], field: str, month_field: str, months: list[date], *, min_sample: int
+) -> dict[str, scoring.Figure]:
+    """One median a month, sorted by the database within each month."""
+    qs = qs.filter(**{f"{field}__isnull": False}).annotate(month=_month_bucket(month_field, months))
+    counts = dict(qs.order_by().values("month").annotate(n=Count("pk")).values_list("month", "n"))
+    figures: dict[str, scoring.Figure] = {}
+    wanted: set[int] = set()
+    for n in counts.values():
+        if n >= max(min_sample, 1):
+            wanted.update(scoring.median_ranks(n))
+    values: dict[str, dict[int, float]] = {}
+    if wanted:
+        for key, rank, value in (
+            qs.annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("month")],
+                    order_by=[F(field).asc(), F("pk").asc()],
+                )
+            )
+            .filter(rank__in=sorted(wanted))
+            .values_list("month", "rank", field)
+        ):
+            values.setdefault(key, {})[rank] = value
+    for month in months:
+        key = _month_key(month)
+        n = counts.get(key, 0)
+        figures[key] = scoring.median_at_ranks(n, values.get(key, {}), min_sample=min_sample)
+    return figures
 
 
 def barometer_trends(
@@ -402,10 +459,10 @@ def barometer_trends(
     end = period_for("month", anchor=months[-1]).bounds()[1]
     min_sample = config.min_sample
     answer_rows = {
-        _month_key(r["month"]): r
+        r["month"]: r
         for r in _answers(filters)
         .filter(answered_at__gte=start, answered_at__lt=end)
-        .annotate(month=TruncMonth("answered_at"))
+        .annotate(month=_month_bucket("answered_at", months))
         .values("month")
         .annotate(**_answer_aggregates())
         .order_by("month")
@@ -413,13 +470,13 @@ def barometer_trends(
     fcr_window = config.fcr_window_days * 86400.0
     facts = _facts(filters)
     fcr_rows = {
-        _month_key(r["month"]): r
+        r["month"]: r
         for r in facts.filter(
             resolved_at__gte=start,
             resolved_at__lt=end,
             resolved_at__lte=now - timedelta(seconds=fcr_window),
         )
-        .annotate(month=TruncMonth("resolved_at"))
+        .annotate(month=_month_bucket("resolved_at", months))
         .values("month")
         .annotate(n=Count("pk"), fcr=Count("pk", filter=_fcr_q(fcr_window)))
         .order_by("month")
@@ -428,6 +485,8 @@ def barometer_trends(
         facts.filter(created_at__gte=start, created_at__lt=end),
         "first_response_seconds",
         "created_at",
+        months,
+        min_sample=min_sample,
     )
     series: dict[str, list[Any]] = {
         "expectations_met": [],
@@ -451,9 +510,7 @@ def barometer_trends(
         series["fcr"].append(
             scoring.proportion(fcr_row["fcr"], fcr_row["n"], min_sample=min_sample)
         )
-        series["first_response_seconds_median"].append(
-            scoring.median(response_times.get(key, []), min_sample=min_sample)
-        )
+        series["first_response_seconds_median"].append(response_times[key])
     return {"months": [_month_key(m) for m in months], "series": series}
 
 

@@ -104,10 +104,15 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 # --- configuration ---------------------------------------------------------------------------
 
 
-@transaction.atomic
 def survey_config_get() -> SurveyConfig:
     """The survey method in force; created with the default questions on first use."""
     config = SurveyConfig.objects.order_by("id").first()
+    return config if config is not None else _survey_config_create()
+
+
+@transaction.atomic
+def _survey_config_create() -> SurveyConfig:
+    config = SurveyConfig.objects.select_for_update().order_by("id").first()
     if config is None:
         config = SurveyConfig.objects.create(fcr_window_days=settings.GUICHET_FCR_WINDOW_DAYS)
         SurveyQuestion.objects.bulk_create(
