@@ -207,3 +207,55 @@ def test_customer_cannot_merge(duplicate_pair, customer):
     source, target = duplicate_pair
     with pytest.raises(PermissionDenied):
         services.case_merge(actor=customer.user, source=source, target=target)
+
+
+@pytest.mark.parametrize("status", [S.OPEN, S.RESOLVED])
+def test_a_merged_case_cannot_change_status(duplicate_pair, agent, status):
+    # given a duplicate merged (closed, pointing to the case that carries on)
+    source, target = duplicate_pair
+    services.case_merge(actor=agent, source=source, target=target)
+    before = counts()
+    # when someone tries to reopen or move it, then it is refused: work goes on the target
+    with pytest.raises(Conflict) as caught:
+        services.case_change_status(actor=agent, case=source, status=status, reason="x")
+    assert caught.value.code == "case_merged"
+    source.refresh_from_db()
+    assert source.status == S.CLOSED
+    assert counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_crossed_merges_do_not_deadlock(customer, agent):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks matter on PostgreSQL; SQLite serialises writers (IMMEDIATE)")
+    # given two duplicates merged into each other at the same instant, from two screens
+    a, b = case_new(customer=customer), case_new(customer=customer)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def merge(source, target) -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.case_merge(actor=agent, source=source, target=target)
+            outcomes.append("merged")
+        except Conflict as exc:
+            outcomes.append(exc.code)
+        except Exception as exc:  # a deadlock would land here
+            outcomes.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=merge, args=(a, b)),
+        threading.Thread(target=merge, args=(b, a)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then one merge wins and the other is told the case was already merged
+    assert sorted(outcomes) == ["already_merged", "merged"]

@@ -351,6 +351,10 @@ def case_change_status(
     case = _lock(case)
     if not actor.is_agent and not flows.is_reopening(case.status, status):
         raise PermissionDenied(_("Only agents can change a case's status."))
+    if case.merged_into_id:
+        raise Conflict(
+            _("This case was merged into another one; work on that one."), code="case_merged"
+        )
     _set_status(case=case, actor=actor, new=status, reason=reason, at=at or timezone.now())
     return case
 
@@ -569,7 +573,9 @@ def case_merge(*, actor: User, source: Case, target: Case, at: datetime | None =
     at = at or timezone.now()
     if source.pk == target.pk:
         raise Conflict(_("A case cannot be merged into itself."), code="merge_self")
-    source, target = _lock(source), _lock(target)
+    # Lock in id order: two people merging A into B and B into A must queue, not deadlock.
+    locked = {c.pk: _lock(c) for c in sorted((source, target), key=lambda c: c.pk)}
+    source, target = locked[source.pk], locked[target.pk]
     if source.customer_id != target.customer_id:
         raise Conflict(
             _("Only cases of the same customer can be merged."), code="merge_other_customer"
