@@ -14,16 +14,16 @@ from guichet.quality.services.complaints import (
     complaint_handler_set,
     complaint_holding_reply,
     complaint_investigate,
-    complaint_mediation_inform,
     complaint_note_add,
-    complaint_open,
     complaint_reopen,
     complaint_respond,
-    complaint_suggestion_record,
-    complaints_mediation_due,
-    mediator_active,
-    policy_get,
 )
+from guichet.quality.services.intake import complaint_open, complaint_suggestion_record
+from guichet.quality.services.mediation import (
+    complaint_mediation_inform,
+    complaints_mediation_due,
+)
+from guichet.quality.services.policy import mediator_active, policy_get
 from guichet.quality.services.reviews import (
     Mark,
     review_acknowledge,

@@ -16,251 +16,34 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.accounts.models import User
-from guichet.cases.choices import Channel, ContactKind, EventKind, Priority
-from guichet.cases.events import event_record
-from guichet.cases.models import Case, Contact
-from guichet.cases.services import case_update, contact_add
-from guichet.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from guichet.cases.choices import Priority
+from guichet.cases.services import case_update
+from guichet.core.errors import Conflict, PermissionDenied
 from guichet.core.hooks import hooks_emit
-from guichet.core.sequences import sequence_next
 from guichet.quality import communications, flows
 from guichet.quality.choices import (
     LEVEL_RANK,
-    OPEN_COMPLAINT_STATUSES,
     ClosureReason,
-    ComplaintSource,
     ComplaintStatus,
     Decision,
     Level,
     StepKind,
 )
-from guichet.quality.delays import deadlines_compute, mediation_due, targets_for
-from guichet.quality.detection import complaint_keywords
-from guichet.quality.models import Complaint, ComplaintStep, Mediator, QualityPolicy, RootCause
+from guichet.quality.delays import deadlines_compute, targets_for
+from guichet.quality.models import Complaint, ComplaintStep, RootCause
+from guichet.quality.services.policy import mediator_active, policy_get
+from guichet.quality.services.steps import (
+    _agent_required,
+    _field_error,
+    _is_own_customer,
+    _lock,
+    _move,
+    _step,
+    _tell_customer,
+    _text,
+)
 
 S = ComplaintStatus
-COMPLAINT_SEQUENCE = "complaint"
-COMPLAINT_PREFIX = "R"
-# Channels on which the customer's own words are written down (REQ-LEG-02).
-WRITTEN_CHANNELS = (Channel.EMAIL, Channel.PORTAL, Channel.API)
-MAX_TEXT = 20_000
-
-
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, details=[{"field": field, "message": message}])
-
-
-def _text(field: str, value: str, *, required: bool) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise _field_error(field, _("This field is required."))
-    if len(value) > MAX_TEXT:
-        raise _field_error(field, _("At most %(n)d characters.") % {"n": MAX_TEXT})
-    return value
-
-
-def policy_get() -> QualityPolicy:
-    policy, _created = QualityPolicy.objects.get_or_create(pk=1)
-    return policy
-
-
-def mediator_active() -> Mediator | None:
-    return Mediator.objects.filter(is_active=True).first()
-
-
-def _agent_required(actor: User | None) -> None:
-    if actor is None or not actor.is_agent:
-        raise PermissionDenied(_("Only agents can do this."))
-
-
-def _is_own_customer(actor: User | None, complaint: Complaint) -> bool:
-    return actor is not None and actor.is_customer and complaint.case.customer.user_id == actor.pk
-
-
-def _lock(complaint: Complaint) -> Complaint:
-    return (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("case", "case__customer", "root_cause")
-        .get(pk=complaint.pk)
-    )
-
-
-def _step(
-    complaint: Complaint,
-    *,
-    kind: str,
-    actor: User | None,
-    at: datetime,
-    old: str = "",
-    new: str = "",
-    note: str = "",
-    **data,
-) -> ComplaintStep:
-    step = ComplaintStep.objects.create(
-        complaint=complaint,
-        kind=kind,
-        from_status=old,
-        to_status=new,
-        actor=actor,
-        note=note,
-        data=data,
-        created_at=at,
-    )
-    event_record(
-        case=complaint.case,
-        kind=EventKind.COMPLAINT_STEP,
-        actor=actor,
-        at=at,
-        reference=complaint.reference,
-        step=kind,
-        old=old,
-        new=new,
-    )
-    return step
-
-
-def _move(
-    complaint: Complaint,
-    *,
-    new: str,
-    actor: User | None,
-    at: datetime,
-    kind: str,
-    note: str = "",
-    **data,
-) -> None:
-    old = complaint.status
-    flows.transition_check(old=old, new=new)
-    complaint.status = new
-    complaint.updated_at = at
-    _step(complaint, kind=kind, actor=actor, at=at, old=old, new=new, note=note, **data)
-    hooks_emit("complaint.step", complaint_id=complaint.pk, step=kind, old=old, new=new)
-
-
-def _tell_customer(
-    complaint: Complaint, *, text: str, actor: User | None, at: datetime, reply: bool = False
-) -> Contact:
-    """Post what the customer is told on the case (a public reply for the response itself)."""
-    author = actor if actor is not None and actor.is_agent else None
-    return contact_add(
-        actor=author,
-        case=complaint.case,
-        kind=ContactKind.REPLY if reply else ContactKind.STATUS_NOTICE,
-        body_text=text,
-        at=at,
-    )
-
-
-def _default_received_at(case: Case, at: datetime) -> datetime:
-    """The last customer message up to now: the words that made this a complaint (REQ-LEG-07)."""
-    last = (
-        Contact.objects.filter(case=case, kind=ContactKind.CUSTOMER_MESSAGE, created_at__lte=at)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    return last or case.created_at
-
-
-@transaction.atomic
-def complaint_open(
-    *,
-    actor: User | None,
-    case: Case,
-    remedy_sought: str,
-    first_written_at: datetime | None = None,
-    received_at: datetime | None = None,
-    description: str = "",
-    source: str | None = None,
-    at: datetime | None = None,
-) -> Complaint:
-    """Make a case a complaint: an agent marks it, confirms a keyword suggestion, or the customer
-    says so. Records the remedy sought and the first *written* complaint (REQ-CMP-01/02,
-    REQ-LEG-02), and computes the deadlines of the regulatory profile (REQ-LEG-06).
-
-    `first_written_at` defaults to the receipt when the case came in writing (email, portal,
-    API) and stays empty for a phone call until the customer writes."""
-    at = at or timezone.now()
-    if actor is not None and not actor.is_agent:
-        if case.customer.user_id != actor.pk:
-            raise NotFound(_("Case %(reference)s not found.") % {"reference": case.reference})
-        source = ComplaintSource.CUSTOMER
-    source = source or (ComplaintSource.AGENT if actor is not None else ComplaintSource.CUSTOMER)
-    if source not in ComplaintSource.values:
-        raise _field_error("source", _("Unknown source."))
-    remedy_sought = _text("remedy_sought", remedy_sought, required=True)
-    description = _text("description", description, required=False)
-    case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
-    if case.merged_into_id:
-        raise Conflict(_("This case was merged into another one."), code="case_merged")
-    if Complaint.objects.filter(case=case).exists():
-        raise Conflict(_("This case is already a complaint."), code="already_complaint")
-    received_at = received_at or _default_received_at(case, at)
-    if received_at > at:
-        raise _field_error("received_at", _("The complaint cannot be received in the future."))
-    if first_written_at is None and case.channel in WRITTEN_CHANNELS:
-        first_written_at = received_at
-    if first_written_at is not None and first_written_at > at:
-        raise _field_error("first_written_at", _("This date cannot be in the future."))
-    deadlines = deadlines_compute(targets=targets_for(policy_get()), received_at=received_at)
-    number = sequence_next(name=COMPLAINT_SEQUENCE)
-    complaint = Complaint.objects.create(
-        case=case,
-        reference=f"{COMPLAINT_PREFIX}-{number:06d}",
-        status=S.RECEIVED,
-        source=source,
-        channel=case.channel,
-        handler=case.owner,
-        remedy_sought=remedy_sought,
-        description=description,
-        received_at=received_at,
-        first_written_at=first_written_at,
-        acknowledge_due_at=deadlines.acknowledge,
-        assess_due_at=deadlines.assess,
-        answer_due_at=deadlines.answer,
-        created_by=actor,
-        updated_at=at,
-    )
-    ComplaintStep.objects.create(
-        complaint=complaint,
-        kind=StepKind.RECEIVED,
-        to_status=S.RECEIVED,
-        actor=actor,
-        created_at=at,
-        data={"source": source, "received_at": received_at.isoformat()},
-    )
-    event_record(
-        case=case,
-        kind=EventKind.COMPLAINT_OPENED,
-        actor=actor,
-        at=at,
-        reference=complaint.reference,
-        source=source,
-    )
-    hooks_emit("complaint.opened", complaint_id=complaint.pk)
-    return complaint
-
-
-@transaction.atomic
-def complaint_suggestion_record(
-    *, case: Case, text: str, source: str, at: datetime | None = None
-) -> bool:
-    """For the channels: note in the timeline that a message reads like a complaint, so an agent
-    can confirm it. Returns True when a suggestion was recorded (once per case)."""
-    keywords = complaint_keywords(text)
-    if not keywords or Complaint.objects.filter(case=case).exists():
-        return False
-    if case.events.filter(kind=EventKind.COMPLAINT_SUGGESTED).exists():
-        return False
-    event_record(
-        case=case,
-        kind=EventKind.COMPLAINT_SUGGESTED,
-        actor=None,
-        at=at or timezone.now(),
-        source=source,
-        keywords=keywords[:10],
-    )
-    return True
 
 
 @transaction.atomic
@@ -653,37 +436,3 @@ def complaint_handler_set(
         handler_id=handler.pk if handler else None,
     )
     return complaint
-
-
-def complaints_mediation_due(*, now: datetime | None = None) -> list[int]:
-    """Ids of unresolved complaints past the mediation delay whose customer was not yet told."""
-    now = now or timezone.now()
-    targets = targets_for(policy_get())
-    due: list[int] = []
-    rows = Complaint.objects.filter(
-        status__in=OPEN_COMPLAINT_STATUSES, mediation_informed_at__isnull=True
-    ).values_list("pk", "first_written_at", "received_at")
-    for pk, written, received in rows:
-        if mediation_due(targets=targets, written_at=written or received) <= now:
-            due.append(pk)
-    return due
-
-
-@transaction.atomic
-def complaint_mediation_inform(*, complaint_id: int, now: datetime | None = None) -> bool:
-    """Send the mediator's details once an unresolved complaint passes the legal delay (two
-    months by default, REQ-LEG-01/02). Idempotent; False when nothing was due or no mediator."""
-    now = now or timezone.now()
-    mediator = mediator_active()
-    if mediator is None:
-        return False
-    complaint = Complaint.objects.select_for_update(of=("self",)).filter(pk=complaint_id).first()
-    if complaint is None or complaint_id not in complaints_mediation_due(now=now):
-        return False
-    complaint = _lock(complaint)
-    text = communications.mediation_due_text(complaint, mediator=mediator)
-    _tell_customer(complaint, text=text, actor=None, at=now)
-    complaint.mediation_informed_at = now
-    complaint.save(update_fields=["mediation_informed_at"])
-    _step(complaint, kind=StepKind.MEDIATION_INFORMED, actor=None, at=now, mediator=mediator.name)
-    return True

@@ -21,7 +21,7 @@ from guichet.quality.access import quality_manager_required
 from guichet.quality.choices import ReviewStatus
 from guichet.quality.models import Review, ReviewSample, ReviewScore, Scorecard
 from guichet.quality.scoring import review_percent
-from guichet.quality.services.complaints import policy_get
+from guichet.quality.services.policy import policy_get
 
 
 def _field_error(field: str, message: str) -> ValidationFailed:

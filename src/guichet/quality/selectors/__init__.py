@@ -1,0 +1,50 @@
+"""Reads of the quality app: the complaint register, causes and trends, what the customer sees,
+calibration and quality scores over time."""
+
+from guichet.quality.selectors.complaints import (
+    PLAIN_STATUS,
+    REGISTER_COLUMNS,
+    CauseCount,
+    RegisterFilters,
+    complaint_overview,
+    complaint_register,
+    complaint_status_for_customer,
+    complaint_steps,
+    register_headers,
+    register_row,
+    register_table,
+    root_cause_tree,
+    root_causes_top,
+)
+from guichet.quality.selectors.reviews import (
+    Calibration,
+    ScoreRow,
+    calibrations,
+    csat_provider_set,
+    csat_text,
+    quality_scores,
+    surveys_csat,
+)
+
+__all__ = [
+    "PLAIN_STATUS",
+    "REGISTER_COLUMNS",
+    "Calibration",
+    "CauseCount",
+    "RegisterFilters",
+    "ScoreRow",
+    "calibrations",
+    "complaint_overview",
+    "complaint_register",
+    "complaint_status_for_customer",
+    "complaint_steps",
+    "csat_provider_set",
+    "csat_text",
+    "quality_scores",
+    "register_headers",
+    "register_row",
+    "register_table",
+    "root_cause_tree",
+    "root_causes_top",
+    "surveys_csat",
+]
