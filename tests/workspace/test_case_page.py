@@ -226,3 +226,16 @@ def test_customer_page_shows_identity_cases_and_timeline(agent, agent_client, cu
     assert customer.email in body
     assert case.reference in body
     assert "Réponse envoyée." in body
+
+
+def test_history_lists_the_events_as_a_fragment_or_a_page(agent, agent_client, case):
+    services.case_change_status(actor=agent, case=case, status="resolved")
+    fragment = agent_client.get(url("case_history", case), headers={"HX-Request": "true"})
+    page = agent_client.get(url("case_history", case))
+    assert "Status changed" in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+    assert "<html" in page.content.decode()
+
+
+def test_history_of_a_case_outside_the_team_is_404(outsider, case):
+    assert logged_in(outsider).get(url("case_history", case)).status_code == 404

@@ -286,7 +286,6 @@ def inbox_next_case(*, user: User, view: str, case: Case) -> Case | None:
 class CasePage:
     case: Case
     contacts: list[Contact]
-    events: list[CaseEvent]
     customer_cases: list[Case]
     customer_case_count: int
     merge_targets: list[Case]
@@ -296,7 +295,8 @@ CUSTOMER_PANEL_CASES = 10
 
 
 def case_page(*, user: User, reference: str) -> CasePage:
-    """Everything the case page shows, in a fixed number of queries."""
+    """Everything the case page shows, in a fixed number of queries. The timeline (events) is
+    loaded on demand by `case_history`."""
     case = case_get_for_user(user=user, reference=reference)
     contacts = list(
         Contact.objects.filter(case=case)
@@ -304,28 +304,33 @@ def case_page(*, user: User, reference: str) -> CasePage:
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
-    events = list(
-        CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+    others_qs = (
+        case_queryset_for_user(user=user).filter(customer_id=case.customer_id).exclude(pk=case.pk)
     )
-    others_qs = case_queryset_for_user(user=user).filter(customer_id=case.customer_id)
     others = list(
-        others_qs.exclude(pk=case.pk)
-        .select_related("owner")
-        .order_by("-created_at", "-id")[: CUSTOMER_PANEL_CASES + 1]
+        others_qs.select_related("owner").order_by("-created_at", "-id")[:CUSTOMER_PANEL_CASES]
     )
     # Always counted (one cheap indexed query), so the page's query count never varies.
-    count = others_qs.exclude(pk=case.pk).count()
+    count = others_qs.count()
     merge_targets = [
         c for c in others if c.merged_into_id is None and c.status != CaseStatus.CLOSED
     ]
     return CasePage(
         case=case,
         contacts=contacts,
-        events=events,
-        customer_cases=others[:CUSTOMER_PANEL_CASES],
+        customer_cases=others,
         customer_case_count=count,
         merge_targets=merge_targets,
     )
+
+
+def case_history(*, user: User, reference: str) -> tuple[Case, list[CaseEvent]]:
+    """The case's timeline, oldest first."""
+    case = case_get_for_user(user=user, reference=reference)
+    events = list(
+        CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+    )
+    return case, events
 
 
 def agents_for_assignment() -> list[User]:

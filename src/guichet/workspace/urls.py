@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<str:reference>/assign/", views.case_assign, name="case_assign"),
     path("cases/<str:reference>/merge/", views.case_merge, name="case_merge"),
     path("cases/<str:reference>/next/", views.case_next, name="case_next"),
+    path("cases/<str:reference>/history/", views.case_history, name="case_history"),
     path("cases/<str:reference>/macros/<int:macro_id>/", views.case_macro, name="case_macro"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
 ]

@@ -348,6 +348,19 @@ def case_merge(request: HttpRequest, reference: str) -> HttpResponse:
 
 @agent_view
 @require_GET
+def case_history(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case's timeline: a fragment for the case page (htmx), or a page of its own."""
+    case, events = selectors.case_history(user=request.user, reference=reference)
+    template = (
+        "workspace/partials/case_history.html"
+        if _is_htmx(request)
+        else ("workspace/case_history.html")
+    )
+    return render(request, template, {"case": case, "events": events})
+
+
+@agent_view
+@require_GET
 def case_macro(request: HttpRequest, reference: str, macro_id: int) -> HttpResponse:
     """A macro's text filled for this case, as plain text for the composer."""
     case = case_get_for_user(user=request.user, reference=reference)
