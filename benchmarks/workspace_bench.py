@@ -169,8 +169,8 @@ def simple_seed(n: int, *, batch: int = 5000) -> None:
         size = min(batch, n - done)
         with transaction.atomic():
             rows = []
-            for _ in range(size):
-                number = sequence_next(name="case")
+            first_number = sequence_next(name="case", count=size)
+            for number in range(first_number, first_number + size):
                 team = rng.choice(teams)
                 created = now - timedelta(seconds=rng.randint(0, 365 * 86400))
                 status = rng.choice(statuses)
