@@ -11,6 +11,7 @@ from guichet.quality.models import (
     CorrectiveAction,
     Criterion,
     Mediator,
+    MysteryTest,
     QualityPolicy,
     Review,
     RootCause,
@@ -117,3 +118,9 @@ class ReviewAdmin(ReadOnlyAdmin):
     list_display = ["case", "agent", "reviewer", "scorecard", "score_percent", "status"]
     list_filter = ["status", "scorecard"]
     list_select_related = ["case", "agent", "reviewer", "scorecard"]
+
+
+@admin.register(MysteryTest)
+class MysteryTestAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "channel", "team", "tester", "scorecard", "score_percent"]
+    list_filter = ["channel", "team", "scorecard"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from guichet.accounts.models import User
+from guichet.accounts.models import Team, User
 from guichet.cases.access import case_get_for_user
 from guichet.cases.models import Case
 from guichet.core.errors import NotFound, ValidationFailed
@@ -23,7 +23,13 @@ from guichet.quality.access import (
     review_get_for_user,
     review_queryset_for_user,
 )
-from guichet.quality.models import Complaint, CorrectiveAction, RootCause, Scorecard
+from guichet.quality.models import (
+    Complaint,
+    CorrectiveAction,
+    MysteryTest,
+    RootCause,
+    Scorecard,
+)
 from guichet.quality.schemas import (
     ActionIn,
     ActionOut,
@@ -38,7 +44,10 @@ from guichet.quality.schemas import (
     ComplaintOut,
     CustomerStatusOut,
     DecisionIn,
+    MediationIn,
     MessageIn,
+    MysteryTestIn,
+    MysteryTestOut,
     NoteIn,
     ReasonIn,
     RespondIn,
@@ -332,6 +341,19 @@ def close(request: HttpRequest, reference: str, payload: CloseIn):
 
 
 @complaints_router.post(
+    "/{reference}/mediation", response=ComplaintOut, summary="Follow the referral to the mediator"
+)
+def mediation(request: HttpRequest, reference: str, payload: MediationIn):
+    return _act(
+        request,
+        reference,
+        services.complaint_mediation_record,
+        status=payload.status,
+        note=payload.note,
+    )
+
+
+@complaints_router.post(
     "/{reference}/reopen",
     response=CustomerStatusOut,
     summary="Contest a closed complaint (the customer itself, or an agent)",
@@ -421,6 +443,42 @@ def scores(
         }
         for r in rows
     ]
+
+
+@reviews_router.get(
+    "/mystery-tests", response=list[MysteryTestOut], summary="Mystery-shopper tests (managers)"
+)
+def list_mystery_tests(request: HttpRequest, limit: int = Query(100, ge=1, le=500)):
+    quality_manager_required(request.auth)
+    return list(MysteryTest.objects.select_related("scorecard")[:limit])
+
+
+@reviews_router.post(
+    "/mystery-tests", response={201: MysteryTestOut}, summary="Record a mystery-shopper test"
+)
+def create_mystery_test(request: HttpRequest, payload: MysteryTestIn):
+    user: User = request.auth
+    quality_manager_required(user)
+    scorecard = Scorecard.objects.filter(pk=payload.scorecard).first()
+    if scorecard is None:
+        raise _invalid("scorecard", "Unknown scorecard.")
+    team = Team.objects.filter(pk=payload.team).first() if payload.team else None
+    if payload.team and team is None:
+        raise _invalid("team", "Unknown team.")
+    test = services.mystery_test_record(
+        actor=user,
+        tester=payload.tester,
+        scenario=payload.scenario,
+        channel=payload.channel,
+        scorecard=scorecard,
+        team=team,
+        marks=[Mark(m.criterion, m.value, m.comment) for m in payload.marks],
+        started_at=payload.started_at,
+        answered_at=payload.answered_at,
+        ended_at=payload.ended_at,
+        notes=payload.notes,
+    )
+    return Status(201, test)
 
 
 @reviews_router.post("", response={201: ReviewOut}, summary="Review an agent's work on a case")

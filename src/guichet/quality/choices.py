@@ -43,6 +43,7 @@ class StepKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     MEDIATION_INFORMED = "mediation_informed", _("Mediator information sent")
     HANDLER_CHANGED = "handler_changed", _("Handler changed")
+    MEDIATION = "mediation", _("Mediation")
 
 
 class ComplaintSource(models.TextChoices):
@@ -104,3 +105,13 @@ class ReviewStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for the agent")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged by the agent")
     DISPUTED = "disputed", _("Disputed by the agent")
+
+
+class MediationStatus(models.TextChoices):
+    """REQ-LEG-03: where a referral to the consumer mediator stands."""
+
+    REFERRED = "referred", _("Referred to the mediator")
+    REJECTED = "rejected", _("Rejected by the mediator")
+    PROPOSAL = "proposal", _("Mediator's proposal")
+    ACCEPTED = "accepted", _("Proposal accepted")
+    REFUSED = "refused", _("Proposal refused")

@@ -16,6 +16,7 @@ from guichet.quality.choices import (
     CountingMode,
     Decision,
     Level,
+    MediationStatus,
     RegulatoryProfile,
     ReviewStatus,
     StepKind,
@@ -217,6 +218,14 @@ class Complaint(models.Model):
     mediation_informed_at = models.DateTimeField(
         _("mediator information sent"), null=True, blank=True
     )
+    # REQ-LEG-03: the referral to the mediator, once the customer has gone there.
+    mediation_status = models.CharField(
+        _("mediation"), max_length=10, choices=MediationStatus.choices, blank=True
+    )
+    mediation_referred_at = models.DateTimeField(
+        _("referred to the mediator"), null=True, blank=True
+    )
+    mediation_updated_at = models.DateTimeField(_("mediation updated"), null=True, blank=True)
     created_by = models.ForeignKey(
         USER,
         on_delete=models.SET_NULL,
@@ -492,3 +501,54 @@ class ReviewSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.agent} {self.case.reference}"
+
+
+class MysteryTest(models.Model):
+    """A mystery-shopper test (REQ-QA-02): a tester plays a scenario on a channel and scores the
+    answer on a scorecard. Kept apart from real interactions so it never touches the metrics."""
+
+    tester = models.CharField(_("tester"), max_length=150)
+    scenario = models.TextField(_("scenario"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mystery_tests",
+        verbose_name=_("team"),
+    )
+    scorecard = models.ForeignKey(
+        Scorecard,
+        on_delete=models.PROTECT,
+        related_name="mystery_tests",
+        verbose_name=_("scorecard"),
+    )
+    started_at = models.DateTimeField(_("contact started"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("contact ended"), null=True, blank=True)
+    marks = models.JSONField(_("marks"), default=dict, help_text=_("criterion id → score"))
+    score_percent = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=1)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("mystery test")
+        verbose_name_plural = _("mystery tests")
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score_percent__gte=0) & models.Q(score_percent__lte=100),
+                name="mystery_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.started_at:%Y-%m-%d} ({self.tester})"
+
+    @property
+    def score_20(self):
+        return (self.score_percent / 5).quantize(self.score_percent.__class__("0.1"))

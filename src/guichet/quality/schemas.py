@@ -75,6 +75,8 @@ class ComplaintOut(Schema):
     decided_at: datetime | None
     closed_at: datetime | None
     mediation_informed_at: datetime | None
+    mediation_status: str
+    mediation_referred_at: datetime | None
     actions: list[int]
 
     @staticmethod
@@ -322,3 +324,41 @@ class ScoreRowOut(Schema):
     mean_percent: Decimal
     mean_20: Decimal
     csat: dict | None = None
+
+
+class MediationIn(Schema):
+    status: Literal["referred", "rejected", "proposal", "accepted", "refused"]
+    note: str = Field("", max_length=20_000)
+
+
+class MysteryTestIn(Schema):
+    tester: str = Field(..., max_length=150)
+    scenario: str = Field(..., max_length=20_000)
+    channel: Literal["email", "portal", "phone", "api", "chat"]
+    scorecard: RowId
+    team: RowId | None = None
+    started_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    marks: list[MarkIn] = Field(..., max_length=100)
+    notes: str = Field("", max_length=20_000)
+
+
+class MysteryTestOut(Schema):
+    id: int
+    tester: str
+    scenario: str
+    channel: str
+    team: int | None = Field(None, alias="team_id")
+    scorecard: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    marks: dict
+    score_percent: Decimal
+    score_20: Decimal
+    notes: str
+
+    @staticmethod
+    def resolve_scorecard(obj) -> str:
+        return obj.scorecard.name

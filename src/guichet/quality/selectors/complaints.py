@@ -17,6 +17,7 @@ from guichet.quality.choices import (
     OPEN_COMPLAINT_STATUSES,
     ClosureReason,
     ComplaintStatus,
+    MediationStatus,
     StepKind,
 )
 from guichet.quality.delays import duration_days, mediation_deadline, mediation_due, targets_for
@@ -120,6 +121,8 @@ REGISTER_COLUMNS: list[tuple[str, str]] = [
     ("root_cause", "Root cause"),
     ("actions", "Corrective actions"),
     ("reopen_count", "Times reopened"),
+    ("mediation", "Mediation"),
+    ("mediation_referred_at", "Referred to the mediator"),
     ("handler", "Handler"),
 ]
 
@@ -161,6 +164,8 @@ def register_row(c: Complaint) -> dict[str, object]:
         "root_cause": str(c.root_cause) if c.root_cause_id else "",
         "actions": "; ".join(f"#{a.pk} {a.title}" for a in c.actions.all()),
         "reopen_count": c.reopen_count,
+        "mediation": c.get_mediation_status_display() if c.mediation_status else "",
+        "mediation_referred_at": _local(c.mediation_referred_at),
         "handler": c.handler.display_name if c.handler_id else "",
     }
 
@@ -345,4 +350,7 @@ def complaint_overview(*, now: datetime | None = None) -> dict[str, int]:
         "ack_overdue": open_qs.filter(status=S.RECEIVED, acknowledge_due_at__lt=now).count(),
         "answer_overdue": open_qs.filter(answer_due_at__lt=now, responded_at__isnull=True).count(),
         "safety": open_qs.filter(safety_issue=True).count(),
+        "in_mediation": Complaint.objects.filter(
+            mediation_status__in=[MediationStatus.REFERRED, MediationStatus.PROPOSAL]
+        ).count(),
     }

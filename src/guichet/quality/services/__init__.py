@@ -21,11 +21,13 @@ from guichet.quality.services.complaints import (
 from guichet.quality.services.intake import complaint_open, complaint_suggestion_record
 from guichet.quality.services.mediation import (
     complaint_mediation_inform,
+    complaint_mediation_record,
     complaints_mediation_due,
 )
 from guichet.quality.services.policy import mediator_active, policy_get
 from guichet.quality.services.reviews import (
     Mark,
+    mystery_test_record,
     review_acknowledge,
     review_create,
     review_dispute,
@@ -45,6 +47,7 @@ __all__ = [
     "complaint_holding_reply",
     "complaint_investigate",
     "complaint_mediation_inform",
+    "complaint_mediation_record",
     "complaint_note_add",
     "complaint_open",
     "complaint_reopen",
@@ -52,6 +55,7 @@ __all__ = [
     "complaint_suggestion_record",
     "complaints_mediation_due",
     "mediator_active",
+    "mystery_test_record",
     "policy_get",
     "review_acknowledge",
     "review_create",

@@ -7,13 +7,23 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from guichet.accounts.models import User
+from guichet.core.errors import Conflict
 from guichet.quality import communications
-from guichet.quality.choices import OPEN_COMPLAINT_STATUSES, StepKind
+from guichet.quality.choices import OPEN_COMPLAINT_STATUSES, MediationStatus, StepKind
 from guichet.quality.delays import mediation_due, targets_for
 from guichet.quality.models import Complaint
 from guichet.quality.services.policy import mediator_active, policy_get
-from guichet.quality.services.steps import _lock, _step, _tell_customer
+from guichet.quality.services.steps import (
+    _agent_required,
+    _field_error,
+    _lock,
+    _step,
+    _tell_customer,
+    _text,
+)
 
 
 def complaints_mediation_due(*, now: datetime | None = None) -> list[int]:
@@ -48,3 +58,61 @@ def complaint_mediation_inform(*, complaint_id: int, now: datetime | None = None
     complaint.save(update_fields=["mediation_informed_at"])
     _step(complaint, kind=StepKind.MEDIATION_INFORMED, actor=None, at=now, mediator=mediator.name)
     return True
+
+
+@transaction.atomic
+def complaint_mediation_record(
+    *,
+    actor: User,
+    complaint: Complaint,
+    status: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> Complaint:
+    """REQ-LEG-03: follow the referral to the mediator (referred → rejected | proposal →
+    accepted | refused), with dates, whatever the complaint's own status."""
+    _agent_required(actor)
+    if status not in MediationStatus.values:
+        raise _field_error("status", _("Unknown mediation status."))
+    at = at or timezone.now()
+    note = _text("note", note, required=False)
+    complaint = _lock(complaint)
+    old = complaint.mediation_status
+    allowed = MEDIATION_NEXT[old]
+    if status not in allowed:
+        raise Conflict(
+            _("Mediation cannot go from “%(old)s” to “%(new)s”.")
+            % {
+                "old": MediationStatus(old).label if old else _("not referred"),
+                "new": MediationStatus(status).label,
+            },
+            code="invalid_mediation_step",
+        )
+    complaint.mediation_status = status
+    if status == MediationStatus.REFERRED:
+        complaint.mediation_referred_at = at
+    complaint.mediation_updated_at = at
+    complaint.updated_at = at
+    complaint.save()
+    _step(
+        complaint,
+        kind=StepKind.MEDIATION,
+        actor=actor,
+        at=at,
+        note=note,
+        old=old,
+        new=status,
+        mediation=status,
+    )
+    return complaint
+
+
+M = MediationStatus
+MEDIATION_NEXT: dict[str, frozenset[str]] = {
+    "": frozenset({M.REFERRED}),
+    M.REFERRED: frozenset({M.REJECTED, M.PROPOSAL}),
+    M.PROPOSAL: frozenset({M.ACCEPTED, M.REFUSED}),
+    M.REJECTED: frozenset({M.REFERRED}),
+    M.ACCEPTED: frozenset(),
+    M.REFUSED: frozenset(),
+}

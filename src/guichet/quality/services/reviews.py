@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from guichet.accounts.choices import Role
 from guichet.accounts.models import User
-from guichet.cases.choices import AGENT_RESPONSE_KINDS
+from guichet.cases.choices import AGENT_RESPONSE_KINDS, Channel
 from guichet.cases.models import Case, Contact
 from guichet.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from guichet.quality.access import quality_manager_required
 from guichet.quality.choices import ReviewStatus
-from guichet.quality.models import Review, ReviewSample, ReviewScore, Scorecard
+from guichet.quality.models import MysteryTest, Review, ReviewSample, ReviewScore, Scorecard
 from guichet.quality.scoring import review_percent
 from guichet.quality.services.policy import policy_get
 
@@ -195,3 +195,58 @@ def reviews_sample_week(
                 ReviewSample.objects.create(week=week, agent=agent, case_id=case_id, created_at=at)
             )
     return drawn
+
+
+@transaction.atomic
+def mystery_test_record(
+    *,
+    actor: User,
+    tester: str,
+    scenario: str,
+    channel: str,
+    scorecard: Scorecard,
+    marks: list[Mark],
+    started_at: datetime,
+    answered_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    team=None,
+    notes: str = "",
+    at: datetime | None = None,
+) -> MysteryTest:
+    """REQ-QA-02: a mystery-shopper test, scored on a scorecard, kept apart from real cases."""
+    quality_manager_required(actor)
+    tester, scenario = (tester or "").strip(), (scenario or "").strip()
+    if not tester:
+        raise _field_error("tester", _("Who made the test?"))
+    if not scenario:
+        raise _field_error("scenario", _("Describe the scenario."))
+    if channel not in Channel.values:
+        raise _field_error("channel", _("Unknown channel."))
+    for later, name in ((answered_at, "answered_at"), (ended_at, "ended_at")):
+        if later is not None and later < started_at:
+            raise _field_error(name, _("Cannot be before the start of the contact."))
+    criteria = {c.pk: c for c in scorecard.criteria.all()}
+    if {m.criterion_id for m in marks} != set(criteria) or all(m.value is None for m in marks):
+        raise _field_error("marks", _("Score every criterion of the scorecard (or mark it N/A)."))
+    for m in marks:
+        if m.value is not None and not 0 <= m.value <= criteria[m.criterion_id].scale_max:
+            raise _field_error(f"marks.{m.criterion_id}", _("Score out of the scale."))
+    percent = review_percent(
+        (criteria[m.criterion_id].weight, criteria[m.criterion_id].scale_max, m.value)
+        for m in marks
+    )
+    return MysteryTest.objects.create(
+        tester=tester[:150],
+        scenario=scenario,
+        channel=channel,
+        team=team,
+        scorecard=scorecard,
+        started_at=started_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        marks={str(m.criterion_id): m.value for m in marks},
+        score_percent=percent,
+        notes=(notes or "").strip(),
+        recorded_by=actor,
+        created_at=at or timezone.now(),
+    )

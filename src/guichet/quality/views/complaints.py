@@ -22,12 +22,14 @@ from guichet.quality.api import register_response
 from guichet.quality.choices import (
     ClosureReason,
     Level,
+    MediationStatus,
 )
 from guichet.quality.detection import complaint_keywords
 from guichet.quality.models import (
     Complaint,
     RootCause,
 )
+from guichet.quality.services.mediation import MEDIATION_NEXT
 from guichet.quality.views.common import PAGE_SIZE, S, _date, _int, manager_page, staff_page
 
 # ---- home ------------------------------------------------------------------------------------
@@ -189,6 +191,10 @@ def _complaint_context(request: HttpRequest, complaint: Complaint) -> dict:
             and complaint.holding_reply_at is None,
         },
         "actions": complaint.actions.all(),
+        "mediation_next": [
+            (value, MediationStatus(value).label)
+            for value in sorted(MEDIATION_NEXT[complaint.mediation_status])
+        ],
         "now": timezone.now(),
     }
 
@@ -246,6 +252,9 @@ STEP_ACTIONS = {
         reason=p.get("reason", ""),
         root_cause=_cause(p.get("root_cause")),
         note=p.get("note", ""),
+    ),
+    "mediation": lambda u, c, p: services.complaint_mediation_record(
+        actor=u, complaint=c, status=p.get("status", ""), note=p.get("note", "")
     ),
     "reopen": lambda u, c, p: services.complaint_reopen(
         actor=u, complaint=c, reason=p.get("reason", "")
