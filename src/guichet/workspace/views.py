@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -112,6 +113,8 @@ def _inbox_context(request: HttpRequest, *, with_counts: bool = True) -> dict[st
             (spec, page.counts.get(key), key == view) for key, spec in selectors.INBOX_VIEWS.items()
         ],
         "count_cap": selectors.COUNT_CAP,
+        # How often the open inbox asks for new cases (seconds); tests make it short.
+        "poll_seconds": getattr(settings, "GUICHET_INBOX_POLL_SECONDS", 15),
         "filter_query": query,
         "page_query": urlencode({"view": view, **params}),
         "statuses": CaseStatus.choices,
