@@ -44,6 +44,8 @@ from guichet.quality.schemas import (
     ComplaintOut,
     CustomerStatusOut,
     DecisionIn,
+    HandlerIn,
+    IndicatorsOut,
     MediationIn,
     MessageIn,
     MysteryTestIn,
@@ -183,6 +185,18 @@ def top_causes(request: HttpRequest, start: date | None = None, end: date | None
     if start > end:
         raise _invalid("start", "start must be before end.")
     return selectors.root_causes_top(start=start, end=end)
+
+
+@complaints_router.get(
+    "/indicators", response=IndicatorsOut, summary="Process indicators (REQ-CMP-20, managers)"
+)
+def indicators(request: HttpRequest, start: date | None = None, end: date | None = None):
+    quality_manager_required(request.auth)
+    end = end or timezone.localdate()
+    start = start or end - timedelta(days=89)
+    if start > end:
+        raise _invalid("start", "start must be before end.")
+    return selectors.complaint_indicators(start=start, end=end)
 
 
 @complaints_router.get("/actions", response=list[ActionOut], summary="Corrective actions")
@@ -337,6 +351,20 @@ def close(request: HttpRequest, reference: str, payload: CloseIn):
         root_cause=_cause(payload.root_cause),
         note=payload.note,
         notify=payload.notify,
+    )
+
+
+@complaints_router.post(
+    "/{reference}/handler", response=ComplaintOut, summary="Name the handler (REQ-CMP-15)"
+)
+def set_handler(request: HttpRequest, reference: str, payload: HandlerIn):
+    handler = None
+    if payload.handler is not None:
+        handler = User.objects.filter(pk=payload.handler).first()
+        if handler is None:
+            raise _invalid("handler", f"Unknown user {payload.handler}.")
+    return _act(
+        request, reference, services.complaint_handler_set, handler=handler, reason=payload.reason
     )
 
 

@@ -362,3 +362,24 @@ class MysteryTestOut(Schema):
     @staticmethod
     def resolve_scorecard(obj) -> str:
         return obj.scorecard.name
+
+
+class HandlerIn(Schema):
+    handler: RowId | None = None
+    reason: str = Field("", max_length=2_000)
+
+
+class IndicatorsOut(Schema):
+    received: int
+    acknowledged: int
+    acknowledged_on_time: int
+    acknowledged_on_time_pct: float | None
+    answered: int
+    answered_on_time: int
+    answered_on_time_pct: float | None
+    median_days_to_acknowledge: float | None
+    median_days_to_respond: float | None
+    median_days_to_close: float | None
+    reopened: int
+    reopen_rate_pct: float | None
+    mediation: int

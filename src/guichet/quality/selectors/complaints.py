@@ -354,3 +354,97 @@ def complaint_overview(*, now: datetime | None = None) -> dict[str, int]:
             mediation_status__in=[MediationStatus.REFERRED, MediationStatus.PROPOSAL]
         ).count(),
     }
+
+
+@dataclass
+class Indicators:
+    """REQ-CMP-20: how the complaint process performs, for complaints received in a period."""
+
+    received: int
+    acknowledged_on_time: int
+    acknowledged: int
+    answered_on_time: int
+    answered: int
+    median_days_to_acknowledge: float | None
+    median_days_to_respond: float | None
+    median_days_to_close: float | None
+    reopened: int
+    closed: int
+    mediation: int
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def acknowledged_on_time_pct(self) -> float | None:
+        return self.share(self.acknowledged_on_time, self.acknowledged)
+
+    @property
+    def answered_on_time_pct(self) -> float | None:
+        return self.share(self.answered_on_time, self.answered)
+
+    @property
+    def reopen_rate_pct(self) -> float | None:
+        return self.share(self.reopened, self.closed + self.reopened_open)
+
+    reopened_open: int = 0
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    mid = len(values) // 2
+    middle = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return round(middle, 1)
+
+
+def complaint_indicators(*, start: date, end: date) -> Indicators:
+    tz = timezone.get_current_timezone()
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=tz)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    rows = list(
+        Complaint.objects.filter(received_at__gte=lo, received_at__lt=hi).values(
+            "received_at",
+            "acknowledged_at",
+            "acknowledge_due_at",
+            "responded_at",
+            "answer_due_at",
+            "closed_at",
+            "reopen_count",
+            "status",
+            "mediation_status",
+        )
+    )
+    acked = [r for r in rows if r["acknowledged_at"]]
+    answered = [r for r in rows if r["responded_at"]]
+    closed = [r for r in rows if r["closed_at"]]
+    return Indicators(
+        received=len(rows),
+        acknowledged=len(acked),
+        acknowledged_on_time=sum(
+            1
+            for r in acked
+            if r["acknowledge_due_at"] is None or r["acknowledged_at"] <= r["acknowledge_due_at"]
+        ),
+        answered=len(answered),
+        answered_on_time=sum(
+            1
+            for r in answered
+            if r["answer_due_at"] is None or r["responded_at"] <= r["answer_due_at"]
+        ),
+        median_days_to_acknowledge=_median(
+            [duration_days(r["received_at"], r["acknowledged_at"]) for r in acked]
+        ),
+        median_days_to_respond=_median(
+            [duration_days(r["received_at"], r["responded_at"]) for r in answered]
+        ),
+        median_days_to_close=_median(
+            [duration_days(r["received_at"], r["closed_at"]) for r in closed]
+        ),
+        reopened=sum(1 for r in rows if r["reopen_count"]),
+        closed=len(closed),
+        reopened_open=sum(1 for r in rows if r["reopen_count"] and not r["closed_at"]),
+        mediation=sum(1 for r in rows if r["mediation_status"]),
+    )

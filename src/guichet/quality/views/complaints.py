@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.accounts.models import User
 from guichet.cases.access import case_get_for_user
 from guichet.cases.models import Category, Contact
 from guichet.core.errors import ApplicationError, NotFound
@@ -44,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "overview": selectors.complaint_overview(),
         "top_causes": selectors.root_causes_top(start=end - timedelta(days=29), end=end, limit=5),
+        "indicators": selectors.complaint_indicators(start=end - timedelta(days=89), end=end),
         "overdue": selectors.complaint_register(
             user=request.user, filters=selectors.RegisterFilters(overdue=True)
         )[:20],
@@ -191,6 +193,9 @@ def _complaint_context(request: HttpRequest, complaint: Complaint) -> dict:
             and complaint.holding_reply_at is None,
         },
         "actions": complaint.actions.all(),
+        "staff": User.objects.filter(
+            is_active=True, role__in=("agent", "supervisor", "administrator")
+        ).order_by("first_name", "email"),
         "mediation_next": [
             (value, MediationStatus(value).label)
             for value in sorted(MEDIATION_NEXT[complaint.mediation_status])
@@ -204,6 +209,11 @@ def _complaint_context(request: HttpRequest, complaint: Complaint) -> dict:
 def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = complaint_get_for_user(user=request.user, reference=reference)
     return render(request, "quality/complaint.html", _complaint_context(request, complaint))
+
+
+def _staff_user(value: str | None) -> User | None:
+    pk = _int(value)
+    return User.objects.filter(pk=pk).first() if pk else None
 
 
 def _cause(value: str | None) -> RootCause | None:
@@ -255,6 +265,9 @@ STEP_ACTIONS = {
     ),
     "mediation": lambda u, c, p: services.complaint_mediation_record(
         actor=u, complaint=c, status=p.get("status", ""), note=p.get("note", "")
+    ),
+    "handler": lambda u, c, p: services.complaint_handler_set(
+        actor=u, complaint=c, handler=_staff_user(p.get("handler")), reason=p.get("reason", "")
     ),
     "reopen": lambda u, c, p: services.complaint_reopen(
         actor=u, complaint=c, reason=p.get("reason", "")
