@@ -337,3 +337,33 @@ def test_rfc2047_attachment_name_is_kept_on_the_stored_attachment(mailbox):
     raw = bytes(msg).replace(b'filename="x.pdf"', f'filename="=?UTF-8?B?{name}?="'.encode())
     deliver(raw, mailbox)
     assert Attachment.objects.get().filename == "état des lieux.pdf"
+
+
+def test_database_failure_leaves_the_message_for_the_next_pass_then_quarantines_it(
+    mailbox, monkeypatch
+):
+    from django.db import OperationalError
+
+    # Given one message whose processing meets a database error, and one behind it
+    stuck, _ = inbound_store(
+        raw=bytes(message_build(subject="Bloqué")), mailbox=mailbox, source=InboundSource.LMTP
+    )
+    inbound_store(raw=bytes(message_build(subject="Suivant")), mailbox=mailbox, source="lmtp")
+    real = inbound_module._process
+
+    def flaky(inbound):
+        if inbound.pk == stuck.pk:
+            raise OperationalError("no such table: elsewhere")
+        return real(inbound)
+
+    monkeypatch.setattr(inbound_module, "_process", flaky)
+    # When a pass runs: the one behind is processed, the stuck one waits
+    assert inbound_process_pending().processed == 1
+    stuck.refresh_from_db()
+    assert (stuck.state, stuck.attempts) == (InboundState.RECEIVED, 1)
+    # And when the failure repeats, it ends in the quarantine instead of blocking forever
+    for _pass in range(inbound_module.DATABASE_FAILURES_MAX - 1):
+        inbound_process_pending()
+    stuck.refresh_from_db()
+    assert stuck.state == InboundState.QUARANTINED
+    assert "no such table" in stuck.error

@@ -155,7 +155,11 @@ def inbound_process_pending(*, limit: int | None = None) -> PendingResult:
             break
         for inbound_id in batch:
             last_id = inbound_id
-            state = inbound_process(inbound_id=inbound_id).state
+            try:
+                state = inbound_process(inbound_id=inbound_id).state
+            except (OperationalError, InterfaceError):
+                logger.exception("inbound email %s left for the next pass", inbound_id)
+                state = InboundState.RECEIVED
             if state in counts:
                 counts[state] += 1
             done += 1
@@ -195,8 +199,10 @@ def inbound_process(*, inbound_id: int) -> InboundMessage:
                 return inbound
             _process(inbound)
             return inbound
-    except (OperationalError, InterfaceError):
-        # The database itself failed (locked, gone): leave the message `received` for next time.
+    except (OperationalError, InterfaceError) as exc:
+        # The database itself failed (locked, gone…): the message stays `received` for the next
+        # pass; only a failure that repeats DATABASE_FAILURES_MAX times sends it to quarantine.
+        _database_failure_note(inbound_id, exc)
         raise
     except Exception as exc:
         if not isinstance(exc, Quarantine | ApplicationError):
@@ -208,6 +214,21 @@ def inbound_process(*, inbound_id: int) -> InboundMessage:
             processed_at=timezone.now(),
         )
         return InboundMessage.objects.get(pk=inbound_id)
+
+
+DATABASE_FAILURES_MAX = 5
+
+
+def _database_failure_note(inbound_id: int, exc: BaseException) -> None:
+    try:
+        InboundMessage.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(
+            attempts=F("attempts") + 1, error=_error_text(exc)
+        )
+        InboundMessage.objects.filter(
+            pk=inbound_id, state=InboundState.RECEIVED, attempts__gte=DATABASE_FAILURES_MAX
+        ).update(state=InboundState.QUARANTINED, processed_at=timezone.now())
+    except Exception:  # the database is really gone: nothing more to write now
+        logger.warning("could not record the failure of inbound email %s", inbound_id)
 
 
 def _finish(inbound: InboundMessage, state: str, reason: str = "") -> None:
