@@ -5,6 +5,7 @@ Side effects (emails, tasks) are announced with core.hooks and run only after co
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,7 @@ from guichet.cases.models import (
     attachment_path,
     case_reference,
 )
+from guichet.cases.routing import RoutingDecision, routing_decide
 from guichet.core.errors import Conflict, PermissionDenied, ValidationFailed
 from guichet.core.hooks import hooks_emit
 from guichet.core.html import html_sanitise, html_to_text, text_to_html
@@ -106,14 +108,16 @@ def _check_owner(*, owner: User, team: Team | None) -> None:
         )
 
 
-def case_route_owner(*, team: Team | None) -> User | None:
+def case_route_owner(*, team: Team | None, exclude_ids: Iterable[int] = ()) -> User | None:
     """The team member with the fewest active cases (ties: longest in the team's list by id).
 
-    Principle "no wall": a new case gets a named owner at once when someone can take it."""
+    Principle "no wall": a new case gets a named owner at once when someone can take it.
+    `exclude_ids`: agents to pass over (guichet.proximity: those absent today)."""
     if team is None:
         return None
     return (
         team.members.filter(is_active=True, role__in=("agent", "supervisor", "administrator"))
+        .exclude(pk__in=list(exclude_ids))
         .annotate(load=Count("owned_cases", filter=Q(owned_cases__status__in=ACTIVE_STATUSES)))
         .order_by("load", "id")
         .first()
@@ -240,10 +244,19 @@ def case_open(
         owner = None
         team = None
     team = team or (owner.teams.first() if owner else None) or _default_team(category)
+    routed: RoutingDecision | None = None
     if owner is not None:
         _check_owner(owner=owner, team=team)
     elif settings.GUICHET_AUTO_ASSIGN:
-        owner = case_route_owner(team=team)
+        # Registered routers first (cases/routing.py: e.g. the customer's advisor), then the
+        # least-loaded member of the team.
+        routed = routing_decide(
+            customer=customer, team=team, category=category, channel=channel, at=at
+        )
+        if routed is not None:
+            owner, team = routed.owner, routed.team or team
+        else:
+            owner = case_route_owner(team=team)
 
     number = sequence_next(name=CASE_SEQUENCE)
     case = Case.objects.create(
@@ -274,6 +287,7 @@ def case_open(
         **({"follow_up_of": follow_up_of.reference} if follow_up_of is not None else {}),
     )
     if owner is not None or team is not None:
+        default_reason = "chosen" if actor and actor.is_agent and owner else "routing"
         event_record(
             case=case,
             kind=EventKind.ASSIGNED,
@@ -281,7 +295,9 @@ def case_open(
             at=at,
             owner_id=owner.pk if owner else None,
             team_id=team.pk if team else None,
-            reason="chosen" if actor and actor.is_agent and owner else "routing",
+            reason=routed.reason if routed is not None else default_reason,
+            # A router's details (who was absent, which advisor…) explain its decision.
+            **(routed.details if routed is not None else {}),
         )
     try:
         _record_contact(
@@ -562,6 +578,9 @@ def case_update(
     if changed or tags_changed:
         case.updated_at = at
         case.save(update_fields=[*changed, "updated_at"])
+    if {"priority", "category"} & set(changed):
+        # Service targets depend on the priority and the category (guichet.sla).
+        hooks_emit("case.updated", case_id=case.pk, fields=tuple(changed))
     return case
 
 
@@ -613,3 +632,49 @@ def case_merge(*, actor: User, source: Case, target: Case, at: datetime | None =
     target.updated_at = at
     target.save(update_fields=["first_response_at", "created_at", "updated_at"])
     return target
+
+
+@transaction.atomic
+def case_reroute(
+    *,
+    case: Case,
+    owner: User | None,
+    team: Team | None,
+    reason: str,
+    details: dict | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """A routing rule, not a person, hands an active case on (guichet.proximity: the customer
+    asked for a person and the owner is away). Recorded with the rule's reason and no actor;
+    a change of owner counts as a transfer when the case had one, like case_assign."""
+    at = at or timezone.now()
+    case = _lock(case)
+    new_team = team if team is not None else case.team
+    if owner is not None:
+        _check_owner(owner=owner, team=new_team)
+    previous_owner_id = case.owner_id
+    changed = owner != case.owner or new_team != case.team
+    is_transfer = changed and case.owner_id is not None and owner != case.owner
+    case.owner = owner
+    case.team = new_team
+    case.updated_at = max(case.updated_at, at)
+    case.save(update_fields=["owner", "team", "updated_at"])
+    event_record(
+        case=case,
+        kind=EventKind.TRANSFERRED if is_transfer else EventKind.ASSIGNED,
+        actor=None,
+        at=at,
+        owner_id=owner.pk if owner else None,
+        previous_owner_id=previous_owner_id,
+        team_id=new_team.pk if new_team else None,
+        reason=reason,
+        **(details or {}),
+    )
+    if changed:
+        hooks_emit(
+            "case.assigned",
+            case_id=case.pk,
+            owner_id=owner.pk if owner else None,
+            previous_owner_id=previous_owner_id,
+        )
+    return case

@@ -58,10 +58,12 @@ INSTALLED_APPS = [
     "guichet.cases",
     "guichet.knowledge",
     "guichet.workspace",
-    "guichet.surveys",
     "guichet.channels.email",
+    "guichet.surveys",
     "guichet.channels.portal",
+    "guichet.sla",
     "guichet.quality",
+    "guichet.proximity",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +200,15 @@ GUICHET_PORTAL_RATE_WINDOW_MINUTES = env.int("GUICHET_PORTAL_RATE_WINDOW_MINUTES
 GUICHET_PORTAL_MAX_FILES = env.int("GUICHET_PORTAL_MAX_FILES", default=5)
 GUICHET_PORTAL_MAX_FILE_MB = env.int("GUICHET_PORTAL_MAX_FILE_MB", default=10)
 GUICHET_PORTAL_PHONE = env.str("GUICHET_PORTAL_PHONE", default="")
+
+# Proximity (advisors, callbacks); see docs/proximity.md.
+GUICHET_CALLBACK_SLOT_MINUTES = env.int("GUICHET_CALLBACK_SLOT_MINUTES", default=30)
+GUICHET_CALLBACK_LEAD_MINUTES = env.int("GUICHET_CALLBACK_LEAD_MINUTES", default=30)
+GUICHET_CALLBACK_DAYS_AHEAD = env.int("GUICHET_CALLBACK_DAYS_AHEAD", default=10)
+GUICHET_CALLBACK_REMIND_MINUTES = env.int("GUICHET_CALLBACK_REMIND_MINUTES", default=15)
+GUICHET_CALLBACK_MAX_ATTEMPTS = env.int("GUICHET_CALLBACK_MAX_ATTEMPTS", default=3)
+GUICHET_CALLBACK_RETRY_MINUTES = env.int("GUICHET_CALLBACK_RETRY_MINUTES", default=120)
+GUICHET_CALLBACK_LINK_DAYS = env.int("GUICHET_CALLBACK_LINK_DAYS", default=30)
 
 # Email channel (inbound listener and IMAP polling, threaded replies); see docs/configuration.md.
 # A reply to a closed case: "reopen" it, or open a linked "follow_up" case.

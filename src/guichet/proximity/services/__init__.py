@@ -1,0 +1,1 @@
+"""Writes of the proximity app, one module per aggregate; each function is one transaction."""
