@@ -9,7 +9,7 @@ from guichet.cases.choices import EventKind
 from guichet.cases.models import Case, CaseEvent, Category
 from guichet.sla.choices import Countdown, Outcome
 from guichet.sla.models import CaseClock, CaseTarget, Policy, PolicyTarget
-from guichet.sla.selectors import case_countdown, cases_by_time_left
+from guichet.sla.selectors import case_countdown, cases_after_by_time_left, cases_by_time_left
 from guichet.sla.services import clocks_rebuild
 from tests.sla.conftest import MONDAY_9, paris, synced, target
 
@@ -251,3 +251,15 @@ def test_rebuilding_from_the_event_log_gives_the_same_clocks(open_case, hooks, a
     after = list(CaseTarget.objects.filter(case=case).values().order_by("kind", "seq"))
     strip = lambda rows: [{k: v for k, v in r.items() if k != "id"} for r in rows]  # noqa: E731
     assert strip(before) == strip(after)
+
+
+def test_next_case_follows_the_time_left_order(open_case, hooks, agent):
+    later = open_case(at=paris(2026, 5, 4, 11, 0))
+    sooner = open_case(at=paris(2026, 5, 4, 10, 0), priority="urgent")
+    waiting = open_case(at=paris(2026, 5, 4, 9, 0))
+    status(hooks, agent, waiting, "waiting_customer", paris(2026, 5, 4, 9, 30))
+    cases = Case.objects.select_related("sla_clock")
+    after_sooner = cases_after_by_time_left(Case.objects.all(), case=cases.get(pk=sooner.pk))
+    assert set(after_sooner.values_list("pk", flat=True)) == {later.pk, waiting.pk}
+    after_waiting = cases_after_by_time_left(Case.objects.all(), case=cases.get(pk=waiting.pk))
+    assert not after_waiting.exists()

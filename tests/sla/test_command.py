@@ -10,6 +10,15 @@ from guichet.sla.models import CaseClock
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    # A command run from the command line closes the connections when it ends: that would end
+    # the test's transaction on PostgreSQL.
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 def run(capsys, *args) -> tuple[int, str, str]:
     code = main(["guichet", "sla", *args])
     out, err = capsys.readouterr()

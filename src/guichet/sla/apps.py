@@ -18,7 +18,8 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from guichet.core.hooks import hooks_register
-        from guichet.sla.services import on_case_changed
+        from guichet.sla.services import on_case_changed, on_cases_imported
 
         for event in SYNC_EVENTS:
             hooks_register(event, on_case_changed)
+        hooks_register("cases.imported", on_cases_imported)

@@ -20,7 +20,7 @@ plus the firm's exceptional openings. REQ-MET-06: DST-safe arithmetic.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -83,6 +83,21 @@ def ranges_format(ranges: tuple[Range, ...]) -> str:
     return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in ranges)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+# Counting is done in whole microseconds since the epoch: exact, and integer arithmetic is what
+# makes recomputing 100,000 due times fast.
+Span = tuple[int, int]
+
+
+def _us(instant: datetime) -> int:
+    return (instant - EPOCH) // MICROSECOND
+
+
+def _instant_of(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
 @dataclass(frozen=True, eq=False)
 class Schedule:
     """When a site is open.
@@ -96,7 +111,8 @@ class Schedule:
     holidays: Container[date] = frozenset()
     closed: Container[date] = frozenset()
     openings: Mapping[date, tuple[Range, ...]] = field(default_factory=dict)
-    _cache: dict[date, tuple[Interval, ...]] = field(
+    # Per local date (as an ordinal): its open spans in µs since the epoch, and their total.
+    _cache: dict[int, tuple[tuple[Span, ...], int]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -118,42 +134,62 @@ class Schedule:
     def is_working_day(self, day: date) -> bool:
         return bool(self.ranges_on(day))
 
-    def intervals_on(self, day: date) -> tuple[Interval, ...]:
-        """The open intervals of a local date, as UTC instants, sorted and merged."""
-        cached = self._cache.get(day)
+    def spans(self, ordinal: int) -> tuple[tuple[Span, ...], int]:
+        """The open spans of a local date (given as an ordinal), sorted and merged, in µs since
+        the epoch, with their total length."""
+        cached = self._cache.get(ordinal)
         if cached is not None:
             return cached
-        intervals: list[list[datetime]] = []
+        day = date.fromordinal(ordinal)
+        spans: list[list[int]] = []
         # Days partition time: whatever DST does around midnight, no instant belongs to two days.
-        day_start, day_end = self._instant(day, 0, fold=0), self._instant(day, 1440, fold=0)
+        day_start, day_end = self._us(day, 0, fold=0), self._us(day, MINUTES_PER_DAY, fold=0)
         for start, end in self.ranges_on(day):
-            a = max(self._instant(day, start, fold=0), day_start)
-            b = min(self._instant(day, end, fold=1), day_end)
+            a = max(self._us(day, start, fold=0), day_start)
+            b = min(self._us(day, end, fold=1), day_end)
             if b <= a:  # the range falls in the hour skipped in spring
                 continue
-            if intervals and a <= intervals[-1][1]:
-                intervals[-1][1] = max(intervals[-1][1], b)
+            if spans and a <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], b)
             else:
-                intervals.append([a, b])
-        result = tuple((a, b) for a, b in intervals)
-        self._cache[day] = result
+                spans.append([a, b])
+        result = (tuple((a, b) for a, b in spans), sum(b - a for a, b in spans))
+        self._cache[ordinal] = result
         return result
 
-    def _instant(self, day: date, minute: int, *, fold: int) -> datetime:
+    def intervals_on(self, day: date) -> tuple[Interval, ...]:
+        """The open intervals of a local date, as UTC instants, sorted and merged."""
+        spans, _total = self.spans(day.toordinal())
+        return tuple((_instant_of(a), _instant_of(b)) for a, b in spans)
+
+    def _us(self, day: date, minute: int, *, fold: int) -> int:
         if minute == MINUTES_PER_DAY:
             day, minute, fold = day + timedelta(days=1), 0, 0
         local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.tz)
-        return local.replace(fold=fold).astimezone(UTC)
+        return _us(local.replace(fold=fold))
 
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.tz).date()
 
+    def local_ordinal(self, instant: datetime) -> int:
+        return instant.astimezone(self.tz).toordinal()
 
-def _days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
+
+def _between_us(schedule: Schedule, start: int, end: int, first: int, last: int) -> int:
+    total = 0
+    for ordinal in range(first, last + 1):
+        spans, day_total = schedule.spans(ordinal)
+        if not spans:
+            continue
+        if spans[0][0] >= start and spans[-1][1] <= end:
+            total += day_total
+            continue
+        for a, b in spans:
+            lo = a if a > start else start
+            hi = b if b < end else end
+            if hi > lo:
+                total += hi - lo
+    return total
 
 
 def business_time_between(schedule: Schedule, start: datetime, end: datetime) -> timedelta:
@@ -161,15 +197,10 @@ def business_time_between(schedule: Schedule, start: datetime, end: datetime) ->
     start, end = _aware(start, "start"), _aware(end, "end")
     if end < start:
         return -business_time_between(schedule, end, start)
-    total = timedelta(0)
     # From the day before: where DST moves midnight, an instant may sit in the previous day.
-    first = schedule.local_date(start) - timedelta(days=1)
-    for day in _days(first, schedule.local_date(end)):
-        for a, b in schedule.intervals_on(day):
-            lo, hi = max(a, start), min(b, end)
-            if hi > lo:
-                total += hi - lo
-    return total
+    first = schedule.local_ordinal(start) - 1
+    total = _between_us(schedule, _us(start), _us(end), first, schedule.local_ordinal(end))
+    return timedelta(microseconds=total)
 
 
 def business_time_add(schedule: Schedule, start: datetime, duration: timedelta) -> datetime:
@@ -182,16 +213,23 @@ def business_time_add(schedule: Schedule, start: datetime, duration: timedelta) 
         raise ValueError("the duration cannot be negative")
     if duration == timedelta(0):
         return start.astimezone(schedule.tz)
-    remaining = duration
-    first = schedule.local_date(start) - timedelta(days=1)
-    for offset in range(HORIZON_DAYS):
-        for a, b in schedule.intervals_on(first + timedelta(days=offset)):
-            if b <= start:
+    remaining = duration // MICROSECOND
+    begin = _us(start)
+    first = schedule.local_ordinal(start) - 1
+    for ordinal in range(first, first + HORIZON_DAYS):
+        spans, day_total = schedule.spans(ordinal)
+        if not spans or spans[-1][1] <= begin:
+            continue
+        if spans[0][0] >= begin and day_total < remaining:
+            remaining -= day_total
+            continue
+        for a, b in spans:
+            if b <= begin:
                 continue
-            lo = max(a, start)
+            lo = a if a > begin else begin
             available = b - lo
             if remaining <= available:
-                return (lo + remaining).astimezone(schedule.tz)
+                return _instant_of(lo + remaining).astimezone(schedule.tz)
             remaining -= available
     raise NeverOpen(f"the calendar has no opening hours within {HORIZON_DAYS} days")
 
@@ -204,16 +242,23 @@ def business_time_subtract(schedule: Schedule, end: datetime, duration: timedelt
         raise ValueError("the duration cannot be negative")
     if duration == timedelta(0):
         return end.astimezone(schedule.tz)
-    remaining = duration
-    last = schedule.local_date(end) + timedelta(days=1)
-    for offset in range(HORIZON_DAYS):
-        for a, b in reversed(schedule.intervals_on(last - timedelta(days=offset))):
-            if a >= end:
+    remaining = duration // MICROSECOND
+    finish = _us(end)
+    last = schedule.local_ordinal(end) + 1
+    for ordinal in range(last, last - HORIZON_DAYS, -1):
+        spans, day_total = schedule.spans(ordinal)
+        if not spans or spans[0][0] >= finish:
+            continue
+        if spans[-1][1] <= finish and day_total < remaining:
+            remaining -= day_total
+            continue
+        for a, b in reversed(spans):
+            if a >= finish:
                 continue
-            hi = min(b, end)
+            hi = b if b < finish else finish
             available = hi - a
             if remaining <= available:
-                return (hi - remaining).astimezone(schedule.tz)
+                return _instant_of(hi - remaining).astimezone(schedule.tz)
             remaining -= available
     raise NeverOpen(f"the calendar has no opening hours within {HORIZON_DAYS} days")
 
@@ -228,22 +273,20 @@ def business_minutes_add(schedule: Schedule, start: datetime, minutes: float) ->
 
 def is_open(schedule: Schedule, instant: datetime) -> bool:
     instant = _aware(instant, "instant")
-    day = schedule.local_date(instant)
-    return any(
-        a <= instant < b
-        for d in (day - timedelta(days=1), day)
-        for a, b in schedule.intervals_on(d)
-    )
+    at = _us(instant)
+    ordinal = schedule.local_ordinal(instant)
+    return any(a <= at < b for o in (ordinal - 1, ordinal) for a, b in schedule.spans(o)[0])
 
 
 def next_opening(schedule: Schedule, instant: datetime) -> datetime:
     """`instant` itself when open, else the next instant the site opens."""
     instant = _aware(instant, "instant")
-    first = schedule.local_date(instant) - timedelta(days=1)
-    for offset in range(HORIZON_DAYS):
-        for a, b in schedule.intervals_on(first + timedelta(days=offset)):
-            if b > instant:
-                return max(a, instant).astimezone(schedule.tz)
+    at = _us(instant)
+    first = schedule.local_ordinal(instant) - 1
+    for ordinal in range(first, first + HORIZON_DAYS):
+        for a, b in schedule.spans(ordinal)[0]:
+            if b > at:
+                return _instant_of(max(a, at)).astimezone(schedule.tz)
     raise NeverOpen(f"the calendar has no opening hours within {HORIZON_DAYS} days")
 
 

@@ -197,7 +197,9 @@ def _result(run: Run, schedule: Schedule, now: datetime) -> RunResult:
         else None
     )
     breached_at = None
-    if target is not None and not run.cancelled:
+    if due is not None:  # running: missed once the due time is behind us
+        breached_at = due if due < until else None
+    elif target is not None and not run.cancelled:
         reached = run.reach(schedule, target, until)
         if reached is not None and reached < until:
             breached_at = reached
@@ -262,9 +264,9 @@ def clock_replay(
         moved = []
         for run in open_runs():
             new = terms.target(priority, run.kind)
-            old_due = _due(run, schedule)
             if new == run.target_minutes and run.priority == priority:
                 continue
+            old_due = _due(run, schedule) if new != run.target_minutes else None
             old = run.target_minutes
             run.priority, run.target_minutes = priority, new
             if old != new:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from guichet.accounts.models import User
@@ -70,6 +70,7 @@ class SlaContext:
     default_calendar: Calendar | None
     rules: list[EscalationRule]
     _calendars: dict[int, Calendar] = field(default_factory=dict)
+    _terms: dict[int | None, Terms] = field(default_factory=dict)
 
     def policy_for(self, case: Case) -> Policy | None:
         for policy in self.policies:
@@ -83,6 +84,12 @@ class SlaContext:
         if team_id is not None and team_id in self.team_calendars:
             return self.team_calendars[team_id]
         return self.default_calendar
+
+    def terms_for(self, policy: Policy | None) -> Terms:
+        key = policy.pk if policy is not None else None
+        if key not in self._terms:
+            self._terms[key] = policy_terms(policy)
+        return self._terms[key]
 
     def schedule_for(self, calendar: Calendar | None) -> Schedule:
         return calendar_schedule(calendar) if calendar is not None else default_schedule()
@@ -205,9 +212,24 @@ def cases_with_clock(queryset: QuerySet[Case]) -> QuerySet[Case]:
 
 def cases_by_time_left(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Inbox order: nearest due time first; cases with no running target (paused, no target,
-    finished) last, most recently updated first among them."""
+    finished) last; oldest first among equals."""
     return cases_with_clock(queryset).order_by(
-        F("sla_clock__next_due_at").asc(nulls_last=True), "-updated_at", "-id"
+        F("sla_clock__next_due_at").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+def cases_after_by_time_left(queryset: QuerySet[Case], *, case: Case) -> QuerySet[Case]:
+    """The cases after `case` in `cases_by_time_left` order (the inbox's "next case")."""
+    try:
+        due = case.sla_clock.next_due_at
+    except CaseClock.DoesNotExist:
+        due = None
+    later = Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, id__gt=case.pk)
+    no_due = Q(sla_clock__next_due_at__isnull=True)
+    if due is None:
+        return queryset.filter(no_due & later)
+    return queryset.filter(
+        Q(sla_clock__next_due_at__gt=due) | (Q(sla_clock__next_due_at=due) & later) | no_due
     )
 
 

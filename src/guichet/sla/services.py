@@ -43,7 +43,7 @@ from guichet.sla.businesstime import (
 from guichet.sla.choices import AT_RISK_SHARE, AlertMoment, NotificationKind, Outcome, Recipient
 from guichet.sla.clocks import Replay, RunResult, Step, Terms, clock_replay
 from guichet.sla.models import CaseClock, CaseTarget, EscalationRule, Notification
-from guichet.sla.selectors import SlaContext, policy_terms, sla_context_load
+from guichet.sla.selectors import SlaContext, sla_context_load
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +98,9 @@ def week_of(at: datetime) -> date:
 @dataclass
 class _CaseData:
     case: Case
-    events: list[CaseEvent]
-    targets: dict[tuple[str, int], CaseTarget]
-    clock: CaseClock | None
+    events: list[Step]  # every event the sla app reads, in time order
+    targets: dict[tuple[str, int], dict]  # stored CaseTarget rows as values
+    clock: dict | None  # stored CaseClock row as values
 
 
 def clock_sync(
@@ -123,17 +123,22 @@ def clock_sync(
 def clocks_rebuild(
     *,
     case_ids: Iterable[int] | None = None,
+    id_range: tuple[int, int] | None = None,
     only_active: bool = True,
     cause: str = "",
+    history: bool = False,
     batch_size: int = 500,
     now: datetime | None = None,
 ) -> int:
-    """Re-sync many cases in batches (after a calendar or policy change, or `guichet sla rebuild`).
-    Returns the number of cases synchronised."""
+    """Re-sync many cases in batches (after a calendar or policy change, an import, or
+    `guichet sla rebuild`). With `history`, alerts whose time has passed are not sent (past
+    cases written after the fact must not page anyone). Returns the number of cases synced."""
     context = sla_context_load()
     qs = Case.objects.order_by("pk")
     if case_ids is not None:
         qs = qs.filter(pk__in=list(case_ids))
+    if id_range is not None:
+        qs = qs.filter(pk__gte=id_range[0], pk__lte=id_range[1])
     if only_active:
         qs = qs.filter(status__in=ACTIVE_STATUSES)
     done, last = 0, 0
@@ -148,35 +153,48 @@ def clocks_rebuild(
                 .filter(pk__in=ids)
                 .order_by("pk")
             )
-            _sync(cases, context, now or timezone.now(), cause)
+            _sync(cases, context, now or timezone.now(), cause, history=history)
         done += len(cases)
         last = ids[-1]
 
 
 def _load(cases: list[Case]) -> list[_CaseData]:
+    """What the sync of a batch of cases reads, in three queries, as plain values (building
+    model instances costs more than replaying the clocks)."""
     ids = [c.pk for c in cases]
-    events: dict[int, list[CaseEvent]] = defaultdict(list)
-    for event in (
+    events: dict[int, list[Step]] = defaultdict(list)
+    rows = (
         CaseEvent.objects.filter(
             case_id__in=ids, kind__in=REPLAYED_KINDS + ALERT_KINDS + RECOMPUTE_KINDS
         )
-        .only("id", "case_id", "kind", "data", "created_at")
         .order_by("created_at", "id")
+        .values_list("case_id", "created_at", "kind", "data", "id")
+    )
+    for case_id, at, kind, data, event_id in rows:
+        events[case_id].append(Step(at, kind, data, event_id))
+    targets: dict[int, dict[tuple[str, int], dict]] = defaultdict(dict)
+    for row in CaseTarget.objects.filter(case_id__in=ids).values(
+        "id", "case_id", "kind", "seq", *TARGET_FIELDS
     ):
-        events[event.case_id].append(event)
-    targets: dict[int, dict[tuple[str, int], CaseTarget]] = defaultdict(dict)
-    for target in CaseTarget.objects.filter(case_id__in=ids):
-        targets[target.case_id][(target.kind, target.seq)] = target
-    clocks = {c.case_id: c for c in CaseClock.objects.filter(case_id__in=ids)}
+        targets[row["case_id"]][(row["kind"], row["seq"])] = row
+    clocks = {
+        row["case_id"]: row
+        for row in CaseClock.objects.filter(case_id__in=ids).values("case_id", *CLOCK_FIELDS)
+    }
     return [_CaseData(c, events[c.pk], targets[c.pk], clocks.get(c.pk)) for c in cases]
 
 
-def _sync(cases: list[Case], context: SlaContext, now: datetime, cause: str) -> list[CaseClock]:
-    to_create: list[CaseTarget] = []
-    to_update: list[CaseTarget] = []
-    to_delete: list[int] = []
+def _sync(
+    cases: list[Case], context: SlaContext, now: datetime, cause: str, *, history: bool = False
+) -> list[CaseClock]:
+    """Replay each case and write what changed. A case whose targets changed gets its target
+    rows rewritten (delete, then insert: cheaper than row-by-row updates for a recompute of
+    every open case); so does a changed clock."""
+    targets_new: list[CaseTarget] = []
+    targets_stale: list[int] = []
     clocks_new: list[CaseClock] = []
-    clocks_changed: list[CaseClock] = []
+    clocks_stale: list[int] = []
+    events_new: list[CaseEvent] = []
     alerts: list[tuple[int, datetime]] = []
     result = []
     for data in _load(cases):
@@ -184,13 +202,11 @@ def _sync(cases: list[Case], context: SlaContext, now: datetime, cause: str) -> 
         policy = context.policy_for(case)
         calendar = context.calendar_for(policy, case.team_id)
         schedule = context.schedule_for(calendar)
-        terms = policy_terms(policy)
-        steps = [
-            Step(e.created_at, e.kind, e.data, e.pk)
-            for e in data.events
-            if e.kind in REPLAYED_KINDS
-        ]
-        _policy_step_ensure(case, steps, terms)
+        terms = context.terms_for(policy)
+        steps = [e for e in data.events if e.kind in REPLAYED_KINDS]
+        policy_event = _policy_step_ensure(case, steps, terms)
+        if policy_event is not None:
+            events_new.append(policy_event)
         first_terms = Terms.from_data(next(s for s in steps if s.kind == EventKind.SLA_POLICY).data)
         try:
             replay = clock_replay(steps=steps, terms=first_terms, schedule=schedule, now=now)
@@ -201,23 +217,21 @@ def _sync(cases: list[Case], context: SlaContext, now: datetime, cause: str) -> 
                 calendar.name if calendar else "built-in",
             )
             continue
-        _changes_record(case, data, replay, cause)
-        seen = set()
-        for run in replay.runs:
-            key = (run.kind, run.seq)
-            seen.add(key)
-            values = _target_values(case, run)
-            existing = data.targets.get(key)
-            if existing is None:
-                to_create.append(CaseTarget(case=case, kind=run.kind, seq=run.seq, **values))
-            elif any(getattr(existing, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(existing, f, v)
-                to_update.append(existing)
-        to_delete.extend(t.pk for k, t in data.targets.items() if k not in seen)
+        events_new.extend(_changes_events(case, data, replay, cause))
+        rows = {(run.kind, run.seq): _target_values(case, run) for run in replay.runs}
+        if rows.keys() != data.targets.keys() or any(
+            data.targets[key][f] != v for key, values in rows.items() for f, v in values.items()
+        ):
+            targets_stale.extend(row["id"] for row in data.targets.values())
+            targets_new.extend(
+                CaseTarget(case=case, kind=kind, seq=seq, **values)
+                for (kind, seq), values in rows.items()
+            )
 
         sent = {e.data.get("key") for e in data.events if e.kind in ALERT_KINDS}
-        next_alert = _next_alert_at(replay.runs, context.rules, policy, schedule, sent, now)
+        next_alert = _next_alert_at(
+            replay.runs, context.rules, policy, schedule, sent, now, history=history
+        )
         nearest = min(
             (r for r in replay.runs if r.due_at is not None), key=lambda r: r.due_at, default=None
         )
@@ -231,28 +245,23 @@ def _sync(cases: list[Case], context: SlaContext, now: datetime, cause: str) -> 
             "next_risk_at": nearest.risk_at if nearest else None,
             "next_alert_at": next_alert,
         }
-        clock = data.clock
-        if clock is None:
-            clock = CaseClock(case=case, synced_at=now, **values)
+        stored = data.clock
+        if next_alert is not None and (stored is None or next_alert != stored["next_alert_at"]):
+            alerts.append((case.pk, next_alert))
+        clock = CaseClock(case=case, synced_at=now, **values)
+        if stored is None or any(stored[f] != v for f, v in values.items()):
+            if stored is not None:
+                clocks_stale.append(case.pk)
             clocks_new.append(clock)
-            if next_alert is not None:
-                alerts.append((case.pk, next_alert))
-        else:
-            if next_alert is not None and next_alert != clock.next_alert_at:
-                alerts.append((case.pk, next_alert))
-            if any(getattr(clock, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(clock, f, v)
-                clock.synced_at = now
-                clocks_changed.append(clock)
         result.append(clock)
 
-    if to_delete:
-        CaseTarget.objects.filter(pk__in=to_delete).delete()
-    CaseTarget.objects.bulk_create(to_create, batch_size=500)
-    CaseTarget.objects.bulk_update(to_update, TARGET_FIELDS, batch_size=500)
+    CaseEvent.objects.bulk_create(events_new, batch_size=500)
+    if targets_stale:
+        CaseTarget.objects.filter(pk__in=targets_stale).delete()
+    CaseTarget.objects.bulk_create(targets_new, batch_size=500)
+    if clocks_stale:
+        CaseClock.objects.filter(case_id__in=clocks_stale).delete()
     CaseClock.objects.bulk_create(clocks_new, batch_size=500)
-    CaseClock.objects.bulk_update(clocks_changed, (*CLOCK_FIELDS, "synced_at"), batch_size=500)
     for case_id, at in alerts:
         _alert_enqueue(case_id, at)
     return result
@@ -287,68 +296,80 @@ def _same_terms(a: Terms, b: Terms) -> bool:
     )
 
 
-def _policy_step_ensure(case: Case, steps: list[Step], terms: Terms) -> None:
-    """Write an "sla_policy" event when the terms that apply differ from the last ones written:
-    at the case's creation the first time, else at its latest event (so back-dated timelines
-    stay in order)."""
+def _policy_step_ensure(case: Case, steps: list[Step], terms: Terms) -> CaseEvent | None:
+    """Add an "sla_policy" step when the terms that apply differ from the last ones written: at
+    the case's creation the first time, else at its latest event (so back-dated timelines stay in
+    order). The first one is returned unsaved, for a bulk insert (its id is never referred to);
+    a later one is saved at once, since the "sla_recomputed" event it causes names it."""
     previous = [s for s in steps if s.kind == EventKind.SLA_POLICY]
     if previous and _same_terms(Terms.from_data(previous[-1].data), terms):
-        return
+        return None
     if not previous:
-        at, cause = case.created_at, "opened"
-    else:
-        old = Terms.from_data(previous[-1].data)
-        at = max(s.at for s in steps)
-        cause = "edited" if old.policy_id == terms.policy_id else "matched"
+        data = {"cause": "opened", **terms.as_data()}
+        steps.append(Step(case.created_at, EventKind.SLA_POLICY, data, 0))
+        steps.sort(key=lambda s: s.at)
+        return CaseEvent(
+            case=case, kind=EventKind.SLA_POLICY, actor=None, data=data, created_at=case.created_at
+        )
+    old = Terms.from_data(previous[-1].data)
+    at = max(s.at for s in steps)
+    cause = "edited" if old.policy_id == terms.policy_id else "matched"
     event = event_record(
         case=case, kind=EventKind.SLA_POLICY, actor=None, at=at, cause=cause, **terms.as_data()
     )
     steps.append(Step(event.created_at, event.kind, event.data, event.pk))
+    return None
 
 
-def _changes_record(case: Case, data: _CaseData, replay: Replay, cause: str) -> None:
-    """Say in the event log why due times moved, once per cause."""
+def _changes_events(case: Case, data: _CaseData, replay: Replay, cause: str) -> list[CaseEvent]:
+    """The "sla_recomputed" events saying why due times moved, once per cause (the bulk form of
+    cases.events.event_record)."""
     recorded = {
         e.data.get("source_event")
         for e in data.events
         if e.kind == EventKind.SLA_RECOMPUTED and e.data.get("source_event")
     }
-    for change in replay.changes:
-        if change.event_id in recorded:
-            continue
-        event_record(
+    events = [
+        CaseEvent(
             case=case,
             kind=EventKind.SLA_RECOMPUTED,
             actor=None,
-            at=change.at,
-            reason=change.reason,
-            source_event=change.event_id,
-            detail=change.detail,
-            targets=change.targets,
+            created_at=change.at,
+            data={
+                "reason": change.reason,
+                "source_event": change.event_id,
+                "detail": change.detail,
+                "targets": change.targets,
+            },
         )
+        for change in replay.changes
+        if change.event_id not in recorded
+    ]
     if cause != "calendar":
-        return
+        return events
     moved = []
     for run in replay.runs:
         stored = data.targets.get((run.kind, run.seq))
-        if stored is not None and run.outcome == Outcome.OPEN and stored.due_at != run.due_at:
+        if stored is not None and run.outcome == Outcome.OPEN and stored["due_at"] != run.due_at:
             moved.append(
                 {
                     "kind": run.kind,
                     "seq": run.seq,
-                    "old_due": stored.due_at.isoformat() if stored.due_at else None,
+                    "old_due": stored["due_at"].isoformat() if stored["due_at"] else None,
                     "new_due": run.due_at.isoformat() if run.due_at else None,
                 }
             )
     if moved:
-        event_record(
-            case=case,
-            kind=EventKind.SLA_RECOMPUTED,
-            actor=None,
-            at=timezone.now(),
-            reason="calendar",
-            targets=moved,
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.SLA_RECOMPUTED,
+                actor=None,
+                created_at=timezone.now(),
+                data={"reason": "calendar", "targets": moved},
+            )
         )
+    return events
 
 
 # --- Alerts ------------------------------------------------------------------------------------
@@ -380,6 +401,8 @@ def _next_alert_at(
     schedule: Schedule,
     sent: set[str],
     now: datetime,
+    *,
+    history: bool = False,
 ) -> datetime | None:
     best = None
     policy_id = policy.pk if policy else None
@@ -396,6 +419,8 @@ def _next_alert_at(
             at = alert_fire_at(
                 rule, due=run.due_at, target_minutes=run.target_minutes, schedule=schedule
             )
+            if history and at < now:
+                continue
             best = at if best is None else min(best, at)
     return best
 
@@ -581,3 +606,18 @@ def notifications_mark_all_read(*, user: User) -> int:
 
 def on_case_changed(*, case_id: int, **_payload) -> None:
     clock_sync(case_id=case_id)
+
+
+# Up to this many imported cases are synchronised at once; more go to a background task.
+IMPORT_SYNC_LIMIT = 20_000
+
+
+def on_cases_imported(*, first_case_id: int, last_case_id: int, **_payload) -> None:
+    """Past cases written with the hooks paused (`guichet demo`): build their clocks, without
+    sending the alerts of the past."""
+    if last_case_id - first_case_id < IMPORT_SYNC_LIMIT:
+        clocks_rebuild(id_range=(first_case_id, last_case_id), only_active=False, history=True)
+        return
+    from guichet.sla.tasks import sla_clocks_rebuild_range
+
+    sla_clocks_rebuild_range.enqueue(first_case_id, last_case_id)
