@@ -174,11 +174,11 @@ def test_channel_switch_to_the_phone_breaks_fcr(run_hooks, config, agent, custom
     assert (figures["fcr"]["n"], figures["fcr"]["count"]) == (1, 0)
 
 
-def test_backlog_at_a_past_date_is_replayed_from_the_timeline(run_hooks, config, agent, customer):
+def test_backlog_at_a_past_date_comes_from_the_timeline(run_hooks, config, agent, customer):
     # given a case open from T0 and resolved two days later
     run_hooks(resolved_case, agent=agent, customer=customer, at=T0)
-    case = open_case(agent=agent, customer=customer, at=T0)
-    resolve(agent=agent, case=case, at=T0 + timedelta(days=2))
+    case = run_hooks(open_case, agent=agent, customer=customer, at=T0)
+    run_hooks(resolve, agent=agent, case=case, at=T0 + timedelta(days=2))
     now = timezone.now()
     during = barometer_figures(
         period=Period(T0.date(), T0.date()), filters=BarometerFilters(), config=config, now=now
@@ -207,3 +207,27 @@ def test_imported_history_gets_its_figures_from_the_import_hook(run_hooks, confi
     stored = _as_dicts(CaseFact.objects.all())
     assert stored == _as_dicts(case_fact_rows(case_ids=[first.pk, last.pk]))
     assert stored[first.pk]["repeat_delay_seconds"] == 22 * 3600  # the next day's case
+
+
+def test_backlog_from_spans_equals_the_replay_of_the_timeline(
+    run_hooks, config, agent, other_agent, customer, other_customer, category, supervisor
+):
+    from guichet.surveys.selectors import backlog_at, backlog_replay_at
+
+    _build_history(run_hooks, agent, other_agent, customer, other_customer, category, supervisor)
+    waiting = run_hooks(open_case, agent=agent, customer=other_customer, at=T0 + timedelta(days=3))
+    run_hooks(
+        case_services.case_change_status,
+        actor=agent,
+        case=waiting,
+        status="waiting_customer",
+        at=T0 + timedelta(days=4),
+    )
+    now = timezone.now()
+    instants = [T0 + timedelta(hours=h) for h in range(0, 24 * 40, 7)]
+    instants += [T0 + timedelta(hours=2), T0 + timedelta(days=6, hours=2)]  # exact event times
+    for filters in (BarometerFilters(), BarometerFilters(channel="email", category=category.pk)):
+        for at in instants:
+            assert backlog_at(at=at, filters=filters, now=now) == backlog_replay_at(
+                at=at, filters=filters
+            ), at

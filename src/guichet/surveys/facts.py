@@ -18,12 +18,14 @@ from guichet.surveys.metrics import (
     ContactRow,
     EventRow,
     OtherCase,
+    backlog_spans,
     case_facts,
 )
-from guichet.surveys.models import CaseFact
+from guichet.surveys.models import BacklogSpan, CaseFact
 
 EVENT_KINDS = ("status_changed", "reopened", "transferred")
 BATCH = 500
+BACKLOG_SHORT_DAYS = 30
 FACT_FIELDS = [
     "channel",
     "team_id",
@@ -103,8 +105,17 @@ def _other_cases(customer_ids: set[int]) -> dict[int, list[OtherCase]]:
 
 def case_fact_rows(*, case_ids: Iterable[int], now: datetime | None = None) -> list[CaseFact]:
     """Unsaved CaseFact rows computed from scratch for these cases."""
+    return case_derived_rows(case_ids=case_ids, now=now)[0]
+
+
+def case_derived_rows(
+    *, case_ids: Iterable[int], now: datetime | None = None
+) -> tuple[list[CaseFact], list[BacklogSpan]]:
+    """Unsaved CaseFact and BacklogSpan rows computed from scratch for these cases."""
     now = now or timezone.now()
     facts: list[CaseFact] = []
+    spans: list[BacklogSpan] = []
+    short = timedelta(days=BACKLOG_SHORT_DAYS)
     for chunk in _chunks(sorted(set(case_ids))):
         rows, histories = case_histories_load(case_ids=chunk)
         others = _other_cases({r["customer_id"] for r in rows.values()})
@@ -131,13 +142,31 @@ def case_fact_rows(*, case_ids: Iterable[int], now: datetime | None = None) -> l
                     merged=histories[pk].merged,
                 )
             )
-    return facts
+            for start, end in backlog_spans(histories[pk]):
+                spans.append(
+                    BacklogSpan(
+                        case_id=pk,
+                        start_at=start,
+                        end_at=end,
+                        long=end is None or end - start > short,
+                        channel=row["channel"],
+                        team_id=row["team_id"],
+                        owner_id=row["owner_id"],
+                        category_id=row["category_id"],
+                        segment=row["customer__segment"] or "",
+                    )
+                )
+    return facts, spans
 
 
 @transaction.atomic
 def case_facts_refresh(*, case_ids: Iterable[int]) -> int:
     """Recompute and store the facts of these cases; returns how many rows were written."""
-    facts = case_fact_rows(case_ids=case_ids)
+    ids = sorted(set(case_ids))
+    facts, spans = case_derived_rows(case_ids=ids)
+    for chunk in _chunks(ids):
+        BacklogSpan.objects.filter(case_id__in=chunk).delete()
+    BacklogSpan.objects.bulk_create(spans, batch_size=BATCH)
     for chunk_start in range(0, len(facts), BATCH):
         CaseFact.objects.bulk_create(
             facts[chunk_start : chunk_start + BATCH],

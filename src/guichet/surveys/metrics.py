@@ -200,3 +200,24 @@ def case_facts(
         repeat_contact=repeat,
         reopened=reopened,
     )
+
+
+BACKLOG_STATUSES = frozenset({"new", "open"})
+
+
+def backlog_spans(history: CaseHistory) -> list[tuple[datetime, datetime | None]]:
+    """The stretches during which the case was new or open, from its status events (a case
+    starts "new" when created). Merged duplicates were closed by the merge like any case."""
+    spans: list[tuple[datetime, datetime | None]] = []
+    since: datetime | None = history.created_at
+    for event in sorted((e for e in history.events if e.kind in STATUS_EVENTS), key=lambda e: e.at):
+        active = event.data.get("new") in BACKLOG_STATUSES
+        if active and since is None:
+            since = event.at
+        elif not active and since is not None:
+            if event.at > since:
+                spans.append((since, event.at))
+            since = None
+    if since is not None:
+        spans.append((since, None))
+    return spans

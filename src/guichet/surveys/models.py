@@ -362,3 +362,32 @@ class CaseFact(models.Model):
 
     def __str__(self) -> str:
         return str(self.case_id)
+
+
+class BacklogSpan(models.Model):
+    """A stretch of time during which a case was in the backlog (new or open: the firm's to
+    handle, not waiting on the customer), replayed from its status events. The backlog at any
+    past instant is the number of spans covering it, without replaying every timeline.
+
+    `long` marks spans longer than BACKLOG_SHORT_DAYS, or still open: the others are found from
+    the start time alone (start within that many days before the instant)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField(null=True, blank=True)
+    long = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10)
+    team_id = models.BigIntegerField(null=True, blank=True)
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    category_id = models.BigIntegerField(null=True, blank=True)
+    segment = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("backlog span")
+        verbose_name_plural = _("backlog spans")
+        indexes = [
+            models.Index(fields=["long", "start_at"], name="backlogspan_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.start_at:%Y-%m-%d}–{self.end_at or ''}"

@@ -245,11 +245,38 @@ def _median(qs: QuerySet[CaseFact], field: str, *, min_sample: int) -> scoring.F
 
 
 def backlog_at(*, at: datetime, filters: BarometerFilters, now: datetime) -> int:
-    """Cases new or open (not waiting on the customer) at `at`, replayed from the timeline.
+    """Cases new or open (not waiting on the customer) at `at`: the current statuses when `at`
+    is now or later, else the backlog spans covering `at` (derived from the timeline; equal to
+    `backlog_replay_at`, which a test checks)."""
+    if at >= now:
+        return _backlog_cases(filters).filter(status__in=BACKLOG_STATUSES).count()
+    from guichet.surveys.facts import BACKLOG_SHORT_DAYS
+    from guichet.surveys.models import BacklogSpan
 
-    A case finished now whose last status change is before `at` was finished at `at` too, so
-    only the others need the replay of their last status event."""
-    cases = Case.objects.filter(created_at__lt=at, merged_into__isnull=True)
+    spans = BacklogSpan.objects.all()
+    if filters.channel:
+        spans = spans.filter(channel=filters.channel)
+    if filters.team is not None:
+        spans = spans.filter(team_id=filters.team)
+    if filters.agent is not None:
+        spans = spans.filter(owner_id=filters.agent)
+    if filters.category is not None:
+        spans = spans.filter(category_id=filters.category)
+    if filters.segment:
+        spans = spans.filter(segment=filters.segment)
+    covering = Q(end_at__isnull=True) | Q(end_at__gt=at)
+    short = spans.filter(
+        covering,
+        long=False,
+        start_at__lte=at,
+        start_at__gt=at - timedelta(days=BACKLOG_SHORT_DAYS),
+    ).count()
+    long = spans.filter(covering, long=True, start_at__lte=at).count()
+    return short + long
+
+
+def _backlog_cases(filters: BarometerFilters) -> QuerySet[Case]:
+    cases = Case.objects.filter(merged_into__isnull=True)
     if filters.channel:
         cases = cases.filter(channel=filters.channel)
     if filters.team is not None:
@@ -260,16 +287,23 @@ def backlog_at(*, at: datetime, filters: BarometerFilters, now: datetime) -> int
         cases = cases.filter(category_id=filters.category)
     if filters.segment:
         cases = cases.filter(customer__segment=filters.segment)
-    if at >= now:
-        return cases.filter(status__in=BACKLOG_STATUSES).count()
-    finished_before = Q(status=CaseStatus.CLOSED, closed_at__lt=at) | Q(
-        status=CaseStatus.RESOLVED, resolved_at__lt=at
+    return cases
+
+
+def backlog_replay_at(*, at: datetime, filters: BarometerFilters) -> int:
+    """The backlog at `at` replayed directly from the timeline (the reference definition).
+
+    A case finished now whose last status change is before `at` was finished at `at` too, so
+    only the others need the replay of their last status event."""
+    cases = _backlog_cases(filters).filter(created_at__lte=at)
+    finished_before = Q(status=CaseStatus.CLOSED, closed_at__lte=at) | Q(
+        status=CaseStatus.RESOLVED, resolved_at__lte=at
     )
     last_status = (
         CaseEvent.objects.filter(
             case=OuterRef("pk"),
             kind__in=(EventKind.STATUS_CHANGED, EventKind.REOPENED),
-            created_at__lt=at,
+            created_at__lte=at,
         )
         .order_by("-created_at", "-id")
         .annotate(new_status=KeyTextTransform("new", "data"))
