@@ -330,3 +330,36 @@ def test_a_suggestion_is_recorded_once_in_the_timeline(case):
     assert not services.complaint_suggestion_record(case=case, text="Une plainte", source="email")
     event = CaseEvent.objects.get(case=case, kind=EventKind.COMPLAINT_SUGGESTED)
     assert event.data["keywords"] == ["inadmissible"]
+
+
+def test_a_phone_complaint_gets_its_written_date_when_the_customer_writes(
+    customer, agent, django_capture_on_commit_callbacks
+):
+    # REQ-LEG-02: the mediation clock starts with the first written complaint
+    from guichet.cases.services import contact_add
+
+    complaint = complaint_new(case_new(customer, channel=Channel.PHONE), agent)
+    written = MONDAY + timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_add(
+            actor=None,
+            case=complaint.case,
+            kind=ContactKind.CUSTOMER_MESSAGE,
+            channel=Channel.EMAIL,
+            body_text="Je confirme ma réclamation par écrit.",
+            at=written,
+        )
+    complaint.refresh_from_db()
+    assert complaint.first_written_at == written
+    # a later message does not move it
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_add(
+            actor=None,
+            case=complaint.case,
+            kind=ContactKind.CUSTOMER_MESSAGE,
+            channel=Channel.EMAIL,
+            body_text="Relance",
+            at=written + timedelta(days=9),
+        )
+    complaint.refresh_from_db()
+    assert complaint.first_written_at == written

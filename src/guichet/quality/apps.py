@@ -8,4 +8,13 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality")
 
     def ready(self) -> None:
+        from guichet.core.hooks import hooks_register
         from guichet.quality import tasks  # noqa: F401  (registers the tasks with django-tasks)
+
+        hooks_register("contact.created", _on_contact_created)
+
+
+def _on_contact_created(*, case_id: int, contact_id: int, **_ignored) -> None:
+    from guichet.quality.services.intake import complaint_first_written_from_contact
+
+    complaint_first_written_from_contact(case_id=case_id, contact_id=contact_id)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guichet.accounts.models import User
 from guichet.cases.models import Case
@@ -90,40 +91,40 @@ def complaint_register(
     return qs.order_by("-received_at", "-pk")
 
 
-REGISTER_COLUMNS: list[tuple[str, str]] = [
-    ("reference", "Complaint"),
-    ("case", "Case"),
-    ("customer", "Customer"),
-    ("channel", "Channel"),
-    ("category", "Category"),
-    ("status", "Status"),
-    ("received_at", "Received"),
-    ("first_written_at", "First written complaint"),
-    ("acknowledged_at", "Acknowledged"),
-    ("assessed_at", "Assessed"),
-    ("responded_at", "Response proposed"),
-    ("decided_at", "Customer decided"),
-    ("closed_at", "Closed"),
-    ("answer_due_at", "Answer due"),
-    ("days_to_acknowledge", "Days to acknowledge"),
-    ("days_to_assess", "Days to assess"),
-    ("days_investigating", "Days investigating"),
-    ("days_to_respond", "Days to respond"),
-    ("days_to_decision", "Days to customer decision"),
-    ("days_total", "Days received to closed"),
-    ("severity", "Severity"),
-    ("safety_issue", "Safety issue"),
-    ("remedy_sought", "Remedy sought"),
-    ("remedy_offered", "Remedy offered"),
-    ("compensation", "Compensation (EUR)"),
-    ("decision", "Customer decision"),
-    ("outcome", "Outcome"),
-    ("root_cause", "Root cause"),
-    ("actions", "Corrective actions"),
-    ("reopen_count", "Times reopened"),
-    ("mediation", "Mediation"),
-    ("mediation_referred_at", "Referred to the mediator"),
-    ("handler", "Handler"),
+REGISTER_COLUMNS: list[tuple[str, object]] = [
+    ("reference", gettext_lazy("Complaint")),
+    ("case", gettext_lazy("Case")),
+    ("customer", gettext_lazy("Customer")),
+    ("channel", gettext_lazy("Channel")),
+    ("category", gettext_lazy("Category")),
+    ("status", gettext_lazy("Status")),
+    ("received_at", gettext_lazy("Received")),
+    ("first_written_at", gettext_lazy("First written complaint")),
+    ("acknowledged_at", gettext_lazy("Acknowledged")),
+    ("assessed_at", gettext_lazy("Assessed")),
+    ("responded_at", gettext_lazy("Response proposed")),
+    ("decided_at", gettext_lazy("Customer decided")),
+    ("closed_at", gettext_lazy("Closed")),
+    ("answer_due_at", gettext_lazy("Answer due")),
+    ("days_to_acknowledge", gettext_lazy("Days to acknowledge")),
+    ("days_to_assess", gettext_lazy("Days to assess")),
+    ("days_investigating", gettext_lazy("Days investigating")),
+    ("days_to_respond", gettext_lazy("Days to respond")),
+    ("days_to_decision", gettext_lazy("Days to customer decision")),
+    ("days_total", gettext_lazy("Days received to closed")),
+    ("severity", gettext_lazy("Severity")),
+    ("safety_issue", gettext_lazy("Safety issue")),
+    ("remedy_sought", gettext_lazy("Remedy sought")),
+    ("remedy_offered", gettext_lazy("Remedy offered")),
+    ("compensation", gettext_lazy("Compensation (EUR)")),
+    ("decision", gettext_lazy("Customer decision")),
+    ("outcome", gettext_lazy("Outcome")),
+    ("root_cause", gettext_lazy("Root cause")),
+    ("actions", gettext_lazy("Corrective actions")),
+    ("reopen_count", gettext_lazy("Times reopened")),
+    ("mediation", gettext_lazy("Mediation")),
+    ("mediation_referred_at", gettext_lazy("Referred to the mediator")),
+    ("handler", gettext_lazy("Handler")),
 ]
 
 
@@ -171,7 +172,7 @@ def register_row(c: Complaint) -> dict[str, object]:
 
 
 def register_headers() -> list[str]:
-    return [_(label) for _key, label in REGISTER_COLUMNS]
+    return [str(label) for _key, label in REGISTER_COLUMNS]
 
 
 def register_table(complaints) -> list[list[object]]:
@@ -239,36 +240,36 @@ def root_cause_tree() -> list[tuple[RootCause, list[RootCause]]]:
 
 PLAIN_STATUS = {
     S.RECEIVED: (
-        "We have received your complaint.",
-        "We will confirm receipt and tell you the next steps.",
+        gettext_lazy("We have received your complaint."),
+        gettext_lazy("We will confirm receipt and tell you the next steps."),
     ),
     S.ACKNOWLEDGED: (
-        "Your complaint is registered.",
-        "We are assessing it; we will then look into what happened.",
+        gettext_lazy("Your complaint is registered."),
+        gettext_lazy("We are assessing it; we will then look into what happened."),
     ),
     S.ASSESSED: (
-        "Your complaint has been assessed.",
-        "We are now looking into what happened.",
+        gettext_lazy("Your complaint has been assessed."),
+        gettext_lazy("We are now looking into what happened."),
     ),
     S.INVESTIGATING: (
-        "We are looking into what happened.",
-        "We will send you our proposed response.",
+        gettext_lazy("We are looking into what happened."),
+        gettext_lazy("We will send you our proposed response."),
     ),
     S.RESPONSE_PROPOSED: (
-        "We have sent you our proposed response.",
-        "Tell us whether you accept it.",
+        gettext_lazy("We have sent you our proposed response."),
+        gettext_lazy("Tell us whether you accept it."),
     ),
     S.ACCEPTED: (
-        "You have accepted our response.",
-        "We are carrying it out and will then close your complaint.",
+        gettext_lazy("You have accepted our response."),
+        gettext_lazy("We are carrying it out and will then close your complaint."),
     ),
     S.REFUSED: (
-        "You have refused our response.",
-        "We are reviewing it and will give you our final decision.",
+        gettext_lazy("You have refused our response."),
+        gettext_lazy("We are reviewing it and will give you our final decision."),
     ),
     S.CLOSED: (
-        "Your complaint is closed.",
-        "If you disagree, reply to contest it: we will reopen it.",
+        gettext_lazy("Your complaint is closed."),
+        gettext_lazy("If you disagree, reply to contest it: we will reopen it."),
     ),
 }
 
@@ -310,8 +311,8 @@ def complaint_status_for_customer(case: Case, *, now: datetime | None = None) ->
         "reference": complaint.reference,
         "status": complaint.status,
         "status_label": str(S(complaint.status).label),
-        "status_text": _(status),
-        "next_step": _(next_step),
+        "status_text": str(status),
+        "next_step": str(next_step),
         "received_at": complaint.received_at,
         "answer_due_at": complaint.answer_due_at if complaint.status != S.CLOSED else None,
         "can_decide": complaint.status == S.RESPONSE_PROPOSED,

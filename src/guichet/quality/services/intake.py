@@ -147,3 +147,26 @@ def complaint_suggestion_record(
         keywords=keywords[:10],
     )
     return True
+
+
+@transaction.atomic
+def complaint_first_written_from_contact(*, case_id: int, contact_id: int) -> bool:
+    """After-commit hook on "contact.created": a phone complaint gets its first *written* date
+    when the customer writes (email, portal, API) — the mediation clock starts then (REQ-LEG-02).
+    Idempotent; False when nothing changed."""
+    contact = (
+        Contact.objects.filter(
+            pk=contact_id,
+            case_id=case_id,
+            kind=ContactKind.CUSTOMER_MESSAGE,
+            channel__in=WRITTEN_CHANNELS,
+        )
+        .values("created_at")
+        .first()
+    )
+    if contact is None:
+        return False
+    changed = Complaint.objects.filter(case_id=case_id, first_written_at__isnull=True).update(
+        first_written_at=contact["created_at"]
+    )
+    return bool(changed)
