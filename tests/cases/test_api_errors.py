@@ -323,3 +323,19 @@ def test_nul_characters_are_dropped_from_json_input(agent_api, customer):
     # then they are simply dropped, on SQLite as on PostgreSQL
     assert response.status_code == 201, response.content
     assert response.json()["subject"] == "Colis"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"subject": "   "}, {"category": "nope"}, {"owner": 987654}, {"body": ""}],
+)
+def test_failed_open_leaves_no_orphan_customer(agent_api, agent, overrides):
+    # given a new customer's address, when the case itself is refused
+    from guichet.customers.models import Customer
+
+    payload = _valid_open(customer={"email": "nouveau@example.test", "name": "Nouveau"})
+    response = json_post(agent_api, OPEN, {**payload, **overrides})
+    # then the customer created on the way is rolled back with everything else
+    assert response.status_code == 422
+    assert not Customer.objects.filter(email="nouveau@example.test").exists()
+    assert counts() == (0, 0, 0)
