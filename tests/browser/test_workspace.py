@@ -176,4 +176,8 @@ def test_screenshots_of_inbox_and_case_page(
     # on a phone the page does not scroll sideways
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     phone.screenshot(path=str(artifacts_dir / f"workspace-inbox-phone-{language}.png"))
+    phone.goto(url(f"/cases/{case.reference}/"))
+    expect(phone.locator("#composer")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.screenshot(path=str(artifacts_dir / f"workspace-case-phone-{language}.png"))
     assert (artifacts_dir / f"workspace-case-{language}.png").stat().st_size > 10_000
