@@ -201,3 +201,17 @@ def test_a_supervisor_reviews_from_the_page(supervisor, agent, customer):
 
 def test_an_agent_cannot_open_the_review_form(agent, case):
     assert logged_in(agent).get(f"/quality/reviews/new/?case={case.reference}").status_code == 403
+
+
+def test_the_review_form_offers_the_cases_team_scorecards(supervisor, agent, customer):
+    from guichet.accounts.services import team_create
+
+    case = case_new(customer)
+    contact_add(actor=agent, case=case, kind=ContactKind.REPLY, body_text="Réponse")
+    Scorecard.objects.create(name="Grille facturation", team=team_create(name="Facturation"))
+    Scorecard.objects.create(name="Grille du service client", team=case.team)
+    Scorecard.objects.create(name="Grille téléphone", channel="phone")
+    page = logged_in(supervisor).get(f"/quality/reviews/new/?case={case.reference}")
+    html = page.content.decode()
+    assert "Grille du service client" in html
+    assert "Grille facturation" not in html and "Grille téléphone" not in html

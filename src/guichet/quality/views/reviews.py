@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -69,7 +70,13 @@ def review_new(request: HttpRequest) -> HttpResponse:
     if case.owner_id:
         agent_ids.add(case.owner_id)
     agents = User.objects.filter(pk__in=agent_ids, is_active=True).exclude(pk=request.user.pk)
-    scorecards = Scorecard.objects.filter(is_active=True).prefetch_related("criteria")
+    # The team's own scorecards and the shared ones, for the case's channel or any channel.
+    scorecards = (
+        Scorecard.objects.filter(is_active=True)
+        .filter(Q(team__isnull=True) | Q(team_id=case.team_id))
+        .filter(Q(channel="") | Q(channel=case.channel))
+        .prefetch_related("criteria")
+    )
     scorecard = scorecards.filter(pk=_int(data.get("scorecard"))).first() or scorecards.first()
     agent = agents.filter(pk=_int(data.get("agent"))).first() or agents.first()
     context = {
