@@ -115,6 +115,7 @@ def test_lmtp_answers_once_per_recipient_and_retries_do_not_duplicate(lmtp_serve
             first_code, _ = client.data(raw)
             second_code, _ = client.getreply()
             assert (first_code, second_code) == (250, 250)
+        drained(lmtp_server)
     # Then there is one stored message and one contact
     drained(lmtp_server)
     assert InboundMessage.objects.filter(message_id="<lmtp-1@example.test>").count() == 1

@@ -1,7 +1,8 @@
 """The SMTP/LMTP listener (aiosmtpd) that a mail server or MX delivers to.
 
 - RCPT for an address that is not an enabled mailbox: 550, the sender's server bounces it.
-- DATA: the raw message is committed to the database (durable_writes) BEFORE we answer 250;
+- DATA: the raw message is committed to the database (durable_writes; several messages that
+  arrive together share one commit) BEFORE we answer 250;
   any failure to store answers 451 so the sender's server tries again later.
 - Processing (parsing, threading, cases) runs after the answer, in a worker thread; what it has
   not done when the process dies is still `received` and is done at the next start.
@@ -14,15 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 from guichet.channels.email.choices import InboundSource
 from guichet.channels.email.models import Mailbox
@@ -82,6 +84,74 @@ class Processor(threading.Thread):
         self.wake.set()
 
 
+class GroupStore(threading.Thread):
+    """Commits incoming messages in small groups: one transaction, one fsync, for everything
+    that arrived while the previous commit was on its way to the disk (group commit). No
+    message is answered before the commit that holds it has returned."""
+
+    MAX_BATCH = 64
+
+    def __init__(self, source: str) -> None:
+        super().__init__(name="guichet-mail-store", daemon=True)
+        self.source = source
+        self.items: queue.Queue = queue.Queue()
+
+    def submit(self, raw: bytes, mailbox_id: int, envelope_from: str) -> Future:
+        future: Future = Future()
+        self.items.put((raw, mailbox_id, envelope_from, future))
+        return future
+
+    def stop(self) -> None:
+        self.items.put(None)
+        self.join(timeout=30)
+
+    def run(self) -> None:
+        close_old_connections()
+        durable_writes()
+        try:
+            stopping = False
+            while not stopping:
+                first = self.items.get()
+                if first is None:
+                    break
+                batch = [first]
+                while len(batch) < self.MAX_BATCH:
+                    try:
+                        item = self.items.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stopping = True
+                        break
+                    batch.append(item)
+                self._store(batch)
+        finally:
+            connection.close()
+
+    def _store(self, batch: list) -> None:
+        stored: list[int] = []
+        try:
+            with transaction.atomic():
+                for raw, mailbox_id, envelope_from, _future in batch:
+                    row, _created = inbound_store(
+                        raw=raw,
+                        mailbox=Mailbox(pk=mailbox_id),
+                        source=self.source,
+                        envelope_from=envelope_from,
+                    )
+                    stored.append(row.pk)
+        except Exception as exc:
+            if len(batch) > 1:  # one bad message must not fail its neighbours: one by one
+                for item in batch:
+                    self._store([item])
+                return
+            logger.exception("could not store an inbound message")
+            batch[0][3].set_exception(exc)
+            return
+        for item, pk in zip(batch, stored, strict=True):
+            item[3].set_result(pk)
+
+
 class MailHandler:
     """aiosmtpd hooks. `lmtp` changes only the answer to DATA: one line per recipient."""
 
@@ -89,21 +159,18 @@ class MailHandler:
         self.lmtp = lmtp
         self.processor = processor
         self.source = InboundSource.LMTP if lmtp else InboundSource.SMTP
-        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guichet-store")
-        self._store_thread.submit(self._thread_init).result()
+        self._store = GroupStore(self.source)
+        self._store.start()
+        self._lookup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guichet-rcpt")
         self._recipients: dict[str, tuple[float, int | None]] = {}
 
-    @staticmethod
-    def _thread_init() -> None:
-        close_old_connections()
-        durable_writes()
-
     def close(self) -> None:
-        self._store_thread.submit(lambda: connection.close()).result()
-        self._store_thread.shutdown(wait=True)
+        self._store.stop()
+        self._lookup.submit(lambda: connection.close()).result()
+        self._lookup.shutdown(wait=True)
 
     async def _run(self, func, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._store_thread, func, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._lookup, func, *args)
 
     def _mailbox_id(self, address: str) -> int | None:
         key = address.strip().lower()
@@ -130,20 +197,13 @@ class MailHandler:
             envelope.mailbox_id = mailbox_id  # type: ignore[attr-defined]
         return "250 2.1.5 OK"
 
-    def _store(self, raw: bytes, mailbox_id: int, envelope_from: str) -> tuple[int, bool]:
-        mailbox = Mailbox.objects.filter(pk=mailbox_id).first()
-        row, created = inbound_store(
-            raw=raw, mailbox=mailbox, source=self.source, envelope_from=envelope_from
-        )
-        return row.pk, created
-
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         try:
-            inbound_id, _created = await self._run(
-                self._store, bytes(raw), envelope.mailbox_id, envelope.mail_from or ""
+            inbound_id = await asyncio.wrap_future(
+                self._store.submit(bytes(raw), envelope.mailbox_id, envelope.mail_from or "")
             )
         except Exception:
             logger.exception("could not store an inbound message")

@@ -94,9 +94,11 @@ def _queue(
     subject: str,
     body_text: str,
     first_name: str,
+    mailbox: Mailbox | None = None,
+    thread: tuple[str, list[str]] | None = None,
 ) -> OutboundMessage:
-    mailbox = _case_mailbox(case)
-    in_reply_to, references = _thread_ids(case)
+    mailbox = mailbox or _case_mailbox(case)
+    in_reply_to, references = thread if thread is not None else _thread_ids(case)
     outbound = OutboundMessage.objects.create(
         case=case,
         contact=contact,
@@ -176,6 +178,9 @@ def outbound_acknowledgement_queue(
         subject=" ".join(subject.split()),
         body_text=body,
         first_name=(owner.first_name or owner.display_name) if owner else "",
+        # A new case: its whole thread is the one message being acknowledged.
+        mailbox=inbound.mailbox if inbound.mailbox and inbound.mailbox.enabled else None,
+        thread=(inbound.message_id, [inbound.message_id]) if inbound.message_id else None,
     )
 
 
