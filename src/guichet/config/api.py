@@ -18,6 +18,15 @@ from guichet.cases.api import router as cases_router
 from guichet.core.errors import ApplicationError
 from guichet.customers.api import router as customers_router
 from guichet.knowledge.api import router as macros_router
+from guichet.proximity.api import (
+    absences_router,
+    advisor_router,
+    callbacks_router,
+    calls_router,
+    effort_router,
+    numbers_router,
+    referents_router,
+)
 from guichet.quality.api import complaints_router, reviews_router
 from guichet.surveys.api import barometer_router, surveys_router
 
@@ -83,6 +92,13 @@ api.add_router("/barometer", barometer_router, tags=["barometer"])
 api.add_router("/surveys", surveys_router, tags=["surveys"])
 api.add_router("/complaints", complaints_router, tags=["complaints"])
 api.add_router("/reviews", reviews_router, tags=["reviews"])
+api.add_router("/callbacks", callbacks_router, tags=["proximity"])
+api.add_router("/calls", calls_router, tags=["proximity"])
+api.add_router("/referents", referents_router, tags=["proximity"])
+api.add_router("/absences", absences_router, tags=["proximity"])
+api.add_router("/contact-numbers", numbers_router, tags=["proximity"])
+api.add_router("/advisor", advisor_router, tags=["proximity"])
+api.add_router("/effort", effort_router, tags=["proximity"])
 
 
 def _error(

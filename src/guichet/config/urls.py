@@ -14,6 +14,8 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("portal/", include("guichet.channels.portal.urls")),
+    path("portal/", include("guichet.proximity.urls_portal")),
+    path("proximity/", include("guichet.proximity.urls")),
     path("quality/", include("guichet.quality.urls")),
     path("", include("guichet.surveys.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),

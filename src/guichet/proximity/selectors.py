@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from guichet.accounts.choices import STAFF_ROLES
 from guichet.accounts.models import Team, User
 from guichet.customers.models import Customer
 from guichet.proximity.access import callback_queryset_for_user
 from guichet.proximity.choices import CallbackStatus
 from guichet.proximity.models import (
+    Absence,
     AdvisorProfile,
     Callback,
     ContactNumber,
@@ -200,3 +202,32 @@ def referent_assignments(*, referent_id: int | None = None) -> QuerySet[Referent
     if referent_id is not None:
         qs = qs.filter(Q(referent_id=referent_id) | Q(deputy_id=referent_id))
     return qs.order_by("id")
+
+
+def staff_list() -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, role__in=("agent", "supervisor", "administrator")
+        ).order_by("first_name", "last_name", "email")
+    )
+
+
+def absences_upcoming(*, agent: User, now: datetime | None = None) -> QuerySet[Absence]:
+    now = now or timezone.now()
+    return Absence.objects.filter(agent=agent, ends_at__gt=now).order_by("starts_at")[:20]
+
+
+def referent_loads() -> list[dict]:
+    """How many customers (and organisations) each agent advises or deputises: the balance."""
+    rows = {
+        u.pk: {"agent": u, "referent": 0, "deputy": 0}
+        for u in User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    }
+    current = ReferentAssignment.objects.filter(ended_at__isnull=True)
+    for item in current.values("referent_id").annotate(n=Count("id")):
+        if item["referent_id"] in rows:
+            rows[item["referent_id"]]["referent"] = item["n"]
+    for item in current.exclude(deputy__isnull=True).values("deputy_id").annotate(n=Count("id")):
+        if item["deputy_id"] in rows:
+            rows[item["deputy_id"]]["deputy"] = item["n"]
+    return sorted(rows.values(), key=lambda r: (-r["referent"], r["agent"].display_name))
