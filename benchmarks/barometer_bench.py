@@ -99,7 +99,7 @@ def ensure_data(n: int, share: float) -> dict:
     from guichet.cases.models import Case
     from guichet.demo.run import demo_generate
     from guichet.demo.surveys import survey_answers_generate
-    from guichet.surveys.models import CaseFact, SurveyAnswer
+    from guichet.surveys.models import BacklogSpan, CaseFact, SurveyAnswer
 
     call_command("migrate", verbosity=0)
     have = Case.objects.count()
@@ -111,7 +111,7 @@ def ensure_data(n: int, share: float) -> dict:
         demo_generate(cases=n, months=24, bulk=True, progress=True, seed=1)
         info["seed_seconds"] = round(time.perf_counter() - started, 1)
         info["seeded"] = True
-    if CaseFact.objects.count() < n:
+    if CaseFact.objects.count() < n or not BacklogSpan.objects.exists():
         from guichet.surveys.facts import case_facts_rebuild
 
         started = time.perf_counter()
