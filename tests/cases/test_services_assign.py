@@ -47,12 +47,17 @@ def test_giving_an_unassigned_case_to_a_colleague_is_an_assignment(unassigned, a
     assert _last_event(case).kind == EventKind.ASSIGNED
 
 
-def test_taking_a_colleague_case_in_the_same_team_is_a_pick_up(case, agent, other_agent):
+def test_taking_over_a_colleague_case_is_a_transfer_without_a_typed_reason(
+    case, agent, other_agent
+):
     # given a case owned by a colleague of the same team
     assert case.owner == agent
-    # when the other agent picks it up, then no reason is needed and it is no transfer
+    # when the other agent takes it over, then no reason need be typed, but it counts as a
+    # hand-over in "transfers per case"
     services.case_assign(actor=other_agent, case=case, owner=other_agent)
-    assert _last_event(case).kind == EventKind.ASSIGNED
+    event = _last_event(case)
+    assert event.kind == EventKind.TRANSFERRED
+    assert event.data["reason"] == "taken over"
 
 
 def test_handing_a_case_to_a_colleague_is_a_transfer_and_needs_a_reason(case, agent, other_agent):
@@ -87,7 +92,9 @@ def test_returning_a_case_to_the_queue_needs_a_reason(case, agent):
         services.case_assign(actor=agent, case=case, owner=None)
     case = services.case_assign(actor=agent, case=case, owner=None, reason="Congés")
     assert case.owner is None
-    assert _last_event(case).kind == EventKind.TRANSFERRED
+    event = _last_event(case)
+    assert event.kind == EventKind.UNASSIGNED
+    assert event.data["reason"] == "Congés"
 
 
 def test_owner_must_be_in_the_given_team(case, agent, team, billing_agent):

@@ -84,6 +84,15 @@ def test_subject_change_is_saved_cleaned(case, agent):
     assert Case.objects.get(pk=case.pk).subject == "Colis abîmé"
 
 
+def test_subject_change_is_in_the_timeline(case, agent):
+    old = case.subject
+    services.case_update(actor=agent, case=case, subject="Colis abîmé")
+    event = case.events.order_by("-created_at", "-id").first()
+    assert event.kind == "subject_changed"
+    assert event.data == {"old": old, "new": "Colis abîmé"}
+    assert event.actor == agent
+
+
 def test_blank_subject_is_refused(case, agent):
     with pytest.raises(ValidationFailed) as caught:
         services.case_update(actor=agent, case=case, subject="  ")

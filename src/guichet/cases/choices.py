@@ -68,6 +68,7 @@ class EventKind(models.TextChoices):
     PRIORITY_CHANGED = "priority_changed", _("Priority changed")
     CATEGORY_CHANGED = "category_changed", _("Category changed")
     TAGS_CHANGED = "tags_changed", _("Tags changed")
+    SUBJECT_CHANGED = "subject_changed", _("Subject changed")
     CONTACT_ADDED = "contact_added", _("Contact added")
     MERGED = "merged", _("Merged")
     # Service targets (guichet.sla): the policy applied, due times recomputed, alerts sent.

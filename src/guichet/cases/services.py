@@ -475,21 +475,25 @@ def case_assign(
         _check_owner(owner=owner, team=new_team)
     if owner == case.owner and new_team == case.team:
         raise Conflict(_("The case already has this owner and team."), code="assignment_unchanged")
-    is_transfer = (case.owner_id is not None and owner != case.owner) or (
-        case.team_id is not None and new_team != case.team
-    )
-    if is_transfer and owner is not None and owner == actor and new_team == case.team:
-        is_transfer = False  # taking a case from a colleague's queue is a pick-up, not a hand-off
-    if is_transfer and not reason.strip():
-        raise _field_error("reason", _("Say why the case is transferred."))
-    previous_owner_id = case.owner_id
-    if is_transfer:
-        kind = EventKind.TRANSFERRED
-    elif owner is not None or new_team is not None:
-        # A pick-up, or a case nobody routed getting its first team: an assignment.
-        kind = EventKind.ASSIGNED
-    else:
+    team_changed = case.team_id is not None and new_team != case.team
+    owner_changed = case.owner_id is not None and owner != case.owner
+    if owner_changed and owner is None and not team_changed:
+        # Back to the team's queue: nobody named any more, so the reason matters.
         kind = EventKind.UNASSIGNED
+        if not reason.strip():
+            raise _field_error("reason", _("Say why the case goes back to the queue."))
+    elif owner_changed or team_changed:
+        # A hand-over from one named person (or team) to another counts in "transfers per
+        # case", including an agent taking over a colleague's case.
+        kind = EventKind.TRANSFERRED
+        if owner is not None and owner == actor and not team_changed and not reason.strip():
+            reason = "taken over"
+        if not reason.strip():
+            raise _field_error("reason", _("Say why the case is transferred."))
+    else:
+        # A pick-up from the queue, or a case nobody routed getting its first team.
+        kind = EventKind.ASSIGNED
+    previous_owner_id = case.owner_id
     case.owner = owner
     case.team = new_team
     case.updated_at = at
@@ -536,6 +540,14 @@ def case_update(
     if subject is not None:
         subject = _clean_subject(subject)
         if subject != case.subject:
+            event_record(
+                case=case,
+                kind=EventKind.SUBJECT_CHANGED,
+                actor=actor,
+                at=at,
+                old=case.subject,
+                new=subject,
+            )
             case.subject = subject
             changed.append("subject")
     if priority is not None and priority != case.priority:
