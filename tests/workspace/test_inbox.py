@@ -182,3 +182,44 @@ def test_inbox_page_has_labels_for_every_filter(agent_client):
     for control_id in ("f-q", "f-status", "f-priority", "f-category", "f-channel", "f-tag"):
         assert f'for="{control_id}"' in body
         assert f'id="{control_id}"' in body
+
+
+def test_visibility_parts_together_are_exactly_the_access_funnel(
+    agent, supervisor, customer, team, billing, settings
+):
+    # given cases in the agent's team, in another team (one owned by the agent), and in none
+    from guichet.cases.access import case_queryset_for_user
+
+    settings.GUICHET_AUTO_ASSIGN = False
+    case_new(customer=customer, team=team)
+    owned_elsewhere = case_new(customer=customer, team=billing)
+    owned_elsewhere.owner = agent  # set directly: the service would move it to the agent's team
+    owned_elsewhere.save(update_fields=["owner"])
+    case_new(customer=customer, team=billing)
+    no_team = case_new(customer=customer)
+    no_team.team = None
+    no_team.save(update_fields=["team"])
+    for user in (agent, supervisor, customer.user):
+        # when the parts are united, then they are the very cases the funnel lets through
+        united = set().union(
+            *(set(p.values_list("id", flat=True)) for p in selectors.visibility_parts(user))
+        )
+        assert united == set(case_queryset_for_user(user=user).values_list("id", flat=True))
+
+
+def test_agent_open_view_merges_every_kind_of_visible_case_in_order(
+    agent, customer, team, billing, settings
+):
+    settings.GUICHET_AUTO_ASSIGN = False
+    in_team = case_new(customer=customer, team=team, at=ago(days=3))
+    owned = case_new(customer=customer, team=billing, priority="urgent", at=ago(days=1))
+    owned.owner = agent
+    owned.save(update_fields=["owner"])
+    hidden = case_new(customer=customer, team=billing, priority="urgent")
+    no_team = case_new(customer=customer, priority="high", at=ago(days=2))
+    no_team.team = None
+    no_team.save(update_fields=["team"])
+    response = logged_in(agent).get("/", {"view": "open"})
+    assert listed_refs(response) == [owned.reference, no_team.reference, in_team.reference]
+    assert not listed(response, hidden)
+    assert response.context["inbox"].counts["open"] == 3

@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Team, User
-from guichet.cases.access import case_get_for_user, case_queryset_for_user
+from guichet.cases.access import case_get_for_user, case_queryset_for_user, case_visible_q
 from guichet.cases.choices import CaseStatus, Channel, Priority
 from guichet.cases.models import Attachment, Case, CaseEvent, Category, Contact
 from guichet.customers.models import Customer, CustomerEmail
@@ -76,6 +76,37 @@ def user_team_ids(user: User) -> list[int]:
         .values_list("id", flat=True)
         .distinct()
     )
+
+
+def visibility_parts(user: User) -> list[QuerySet[Case]]:
+    """case_queryset_for_user(user), as the union of one queryset per disjunct of the access
+    funnel's filter (for an agent: cases of their teams, cases they own, cases with no team).
+
+    OR-ed together the disjuncts make the planner scan the backlog and filter each row, which
+    costs in proportion to everyone else's cases; taken apart, each one walks its own index and
+    stops after the rows a page (or a capped count) needs."""
+    q = case_visible_q(user)
+    if q is None or q.negated or q.connector != Q.OR or len(q.children) < 2:
+        return [case_queryset_for_user(user=user)]
+    return [Case.objects.filter(c if isinstance(c, Q) else Q(c)) for c in q.children]
+
+
+def _union_ids(querysets: list[QuerySet[Case]], limit: int) -> tuple[str, list[Any]] | None:
+    """SQL selecting the ids of the first `limit` rows of each queryset (in its own order),
+    deduplicated; None when every queryset is empty by construction."""
+    sqls: list[str] = []
+    params: list[Any] = []
+    for index, qs in enumerate(querysets):
+        try:
+            sql, part_params = qs.values("id")[:limit].query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        # `sql` is the ORM's (values are parameters); only our own alias is added.
+        sqls.append(f"SELECT id FROM ({sql}) AS part_{index}")  # noqa: S608
+        params.extend(part_params)
+    if not sqls:
+        return None
+    return " UNION ".join(sqls), params
 
 
 def inbox_view_queryset(
@@ -216,29 +247,31 @@ class InboxPage:
 
 
 def inbox_counts(
-    *, user: User, team_ids: list[int], visible: QuerySet[Case] | None = None
+    *, user: User, team_ids: list[int], parts: list[QuerySet[Case]] | None = None
 ) -> dict[str, int]:
-    """Cases per view, capped at COUNT_CAP: each count walks at most COUNT_CAP index entries,
-    whatever the size of the table ("1000+" is all an agent needs to know). One statement for
-    all the views: the ORM builds each view's query, the database counts them together."""
-    visible = case_queryset_for_user(user=user) if visible is None else visible
-    keys, parts, params = [], [], []
+    """Cases per view, capped at COUNT_CAP ("1000+" is all an agent needs to know): each part
+    of each view walks at most COUNT_CAP index entries, whatever the size of the table. One
+    statement for all the views: the ORM builds the queries, the database counts them."""
+    parts = visibility_parts(user) if parts is None else parts
+    keys, counts, params = [], [], []
     for key, spec in INBOX_VIEWS.items():
         if not spec.active_only:
             continue
-        qs = inbox_view_queryset(user=user, view=key, team_ids=team_ids, visible=visible)
-        try:
-            sql, view_params = qs.values("id")[:COUNT_CAP].query.sql_with_params()
-        except EmptyResultSet:  # e.g. "my teams" for someone in no team
-            sql, view_params = "SELECT 1 WHERE 1 = 0", ()
+        union = _union_ids(
+            [
+                inbox_view_queryset(user=user, view=key, team_ids=team_ids, visible=part)
+                for part in parts
+            ],
+            COUNT_CAP,
+        )
+        sql, union_params = union or ("SELECT 1 AS id WHERE 1 = 0", [])
         keys.append(key)
-        # The ORM compiled `sql` (values are parameters); only our own view key is added.
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view_{key})")  # noqa: S608
-        params.extend(view_params)
+        counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view_{key})")  # noqa: S608
+        params.extend(union_params)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute("SELECT " + ", ".join(counts), params)
         row = cursor.fetchone()
-    return dict(zip(keys, row, strict=True))
+    return {key: min(value, COUNT_CAP) for key, value in zip(keys, row, strict=True)}
 
 
 def inbox_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -251,12 +284,36 @@ def inbox_page(
     view = view if view in INBOX_VIEWS else DEFAULT_VIEW
     page = min(max(page, 1), MAX_PAGE)
     team_ids = user_team_ids(user)
-    visible = case_queryset_for_user(user=user)
-    qs = inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=visible)
-    qs = inbox_order(inbox_apply_filters(qs, filters), view=view)
+    parts = visibility_parts(user)
     start = (page - 1) * PAGE_SIZE
-    rows = list(inbox_rows(qs)[start : start + PAGE_SIZE + 1])
-    counts = inbox_counts(user=user, team_ids=team_ids, visible=visible) if with_counts else {}
+    wanted = start + PAGE_SIZE + 1
+    if len(parts) == 1 or filters.q:
+        # One part, or a search (whose matches are already capped): one plain query.
+        visible = parts[0] if len(parts) == 1 else case_queryset_for_user(user=user)
+        qs = inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=visible)
+        qs = inbox_order(inbox_apply_filters(qs, filters), view=view)
+    else:
+        union = _union_ids(
+            [
+                inbox_order(
+                    inbox_apply_filters(
+                        inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=p),
+                        filters,
+                    ),
+                    view=view,
+                )
+                for p in parts
+            ],
+            wanted,
+        )
+        qs = (
+            Case.objects.filter(pk__in=RawSQL(*union))  # noqa: S611 (ORM-compiled SQL)
+            if union
+            else Case.objects.none()
+        )
+        qs = inbox_order(qs, view=view)
+    rows = list(inbox_rows(qs)[start:wanted])
+    counts = inbox_counts(user=user, team_ids=team_ids, parts=parts) if with_counts else {}
     capped = False
     if filters.q:
         parsed = search.search_parse(filters.q)
