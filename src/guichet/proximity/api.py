@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from guichet.accounts.models import Team, User
 from guichet.cases.access import case_get_for_user
@@ -127,7 +127,7 @@ def callbacks_create(request: HttpRequest, payload: schemas.CallbackIn):
         owner=_user(request, payload.owner_id, "owner_id") if user.is_agent else None,
         source=source,
     )
-    return 201, _callback_out(callback)
+    return Status(201, _callback_out(callback))
 
 
 @callbacks_router.get("/{callback_id}", response=schemas.CallbackOut, url_name="callback")
@@ -151,13 +151,16 @@ def callbacks_attempt(request: HttpRequest, callback_id: int, payload: schemas.A
         duration_seconds=payload.duration_seconds,
     )
     fresh = callback_get_for_user(user=request.user, callback_id=callback_id)
-    return 201, {
-        "id": attempt.pk,
-        "outcome": attempt.outcome,
-        "at": attempt.at,
-        "contact_id": attempt.contact_id,
-        "callback": _callback_out(fresh),
-    }
+    return Status(
+        201,
+        {
+            "id": attempt.pk,
+            "outcome": attempt.outcome,
+            "at": attempt.at,
+            "contact_id": attempt.contact_id,
+            "callback": _callback_out(fresh),
+        },
+    )
 
 
 @callbacks_router.post(
@@ -190,7 +193,9 @@ def calls_log(request: HttpRequest, payload: schemas.CallIn):
         outcome=payload.outcome,
         resolve=payload.resolve,
     )
-    return 201, {"contact_id": contact.pk, "kind": contact.kind, "case": contact.case.reference}
+    return Status(
+        201, {"contact_id": contact.pk, "kind": contact.kind, "case": contact.case.reference}
+    )
 
 
 # --- Advisors ---------------------------------------------------------------------------------
@@ -304,13 +309,13 @@ def absences_create(request: HttpRequest, payload: schemas.AbsenceIn):
         ends_at=payload.ends_at,
         note=payload.note,
     )
-    return 201, _absence_out(absence)
+    return Status(201, _absence_out(absence))
 
 
 @absences_router.delete("/{absence_id}", response={204: None}, url_name="absence_delete")
 def absences_delete(request: HttpRequest, absence_id: int):
     absence_delete(actor=request.user, absence_id=absence_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- Contact numbers -----------------------------------------------------------------------
@@ -341,7 +346,7 @@ def numbers_create(request: HttpRequest, payload: schemas.ContactNumberIn):
     """Administrators. The answer carries `warnings`, e.g. a premium-rate number set for
     after-sales or complaints, which French law forbids (L121-16)."""
     number, warnings = contact_number_save(actor=request.user, **payload.dict())
-    return 201, {"number": _number_out(number), "warnings": warnings}
+    return Status(201, {"number": _number_out(number), "warnings": warnings})
 
 
 @numbers_router.put(
@@ -361,7 +366,7 @@ def my_advisor(request: HttpRequest):
     """A customer's own advisor: first name, working hours, photo URL; 204 without one."""
     card = selectors.customer_advisor(customer_for_user(user=request.user))
     if card is None:
-        return 204, None
+        return Status(204, None)
     return {
         "first_name": card.first_name,
         "working_hours": card.working_hours,
