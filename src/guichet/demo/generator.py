@@ -270,7 +270,10 @@ class CaseGenerator:
         if rng.random() < 0.25 and category.slug in pools.TAGS:
             tags = (*tags, rng.choice(pools.TAGS[category.slug]))
         priority = self._priority(customer, repeat)
-        opener = {Channel.PHONE: owner, Channel.PORTAL: CUSTOMER, Channel.API: CUSTOMER}
+        # An agent types in the call; other requests arrive on their own and the demo plays the
+        # router (case_open would route a customer's own request to the least-loaded colleague
+        # as the stories are written one by one, not as they happened).
+        opener = {Channel.PHONE: owner}
         story = _Story(
             plan=CasePlan(customer=customer),
             channel=channel,
