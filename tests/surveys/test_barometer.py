@@ -309,3 +309,18 @@ def test_monthly_email_command_rejects_a_bad_month(config):
 
     with pytest.raises(CommandError):
         call_command("barometer_email", "--month", "March")
+
+
+def test_response_rate_is_answered_over_sent(config, supervisor, agent, customer, other_customer):
+    config.min_sample = 2
+    config.period_days = 0
+    config.save()
+    for who in (customer, other_customer):
+        now = timezone.now() - timedelta(days=1)
+        case = open_case(agent=agent, customer=who, at=now - timedelta(hours=3))
+        resolve(agent=agent, case=case, at=now - timedelta(hours=1))
+        invitation, _reason = services.invitation_schedule(case_id=case.pk, now=now)
+        services.invitation_send(invitation_id=invitation.pk, now=now)
+    services.answer_record(invitation=invitation, raw={"expectations_met": "yes"})
+    figure = bearer_client(supervisor).get(_api_url()).json()["metrics"]["response_rate"]
+    assert (figure["value"], figure["n"]) == (0.5, 2)

@@ -35,6 +35,9 @@ class MetricsOut(Schema):
     repeat_contact_rate: FigureOut
     transfers_per_case: FigureOut
     backlog: FigureOut
+    response_rate: FigureOut = Field(
+        description="Invitations sent in the period that were answered (REQ-SAT-07)."
+    )
 
 
 class PeriodOut(Schema):

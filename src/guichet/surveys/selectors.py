@@ -51,6 +51,7 @@ METRIC_NAMES = (
     "repeat_contact_rate",
     "transfers_per_case",
     "backlog",
+    "response_rate",
 )
 PERIOD_KINDS = ("week", "month", "quarter", "custom")
 MAX_DAYS = 3 * 366
@@ -358,6 +359,30 @@ def _operational_figures(
     }
 
 
+def _response_rate(
+    start: datetime, end: datetime, filters: BarometerFilters, *, min_sample: int
+) -> scoring.Figure:
+    """Invitations sent in the period that got an answer / invitations sent (REQ-SAT-07)."""
+    from guichet.surveys.choices import InvitationStatus
+    from guichet.surveys.models import SurveyInvitation
+
+    qs = SurveyInvitation.objects.filter(sent_at__gte=start, sent_at__lt=end)
+    if filters.channel:
+        qs = qs.filter(case__channel=filters.channel)
+    if filters.team is not None:
+        qs = qs.filter(case__team_id=filters.team)
+    if filters.agent is not None:
+        qs = qs.filter(case__owner_id=filters.agent)
+    if filters.category is not None:
+        qs = qs.filter(case__category_id=filters.category)
+    if filters.segment:
+        qs = qs.filter(customer__segment=filters.segment)
+    row = qs.aggregate(
+        n=Count("pk"), answered=Count("pk", filter=Q(status=InvitationStatus.ANSWERED))
+    )
+    return scoring.proportion(row["answered"], row["n"], min_sample=min_sample)
+
+
 def barometer_figures(
     *,
     period: Period,
@@ -376,6 +401,7 @@ def barometer_figures(
     )
     figures = {
         **_survey_figures(row, min_sample=config.min_sample),
+        "response_rate": _response_rate(start, end, filters, min_sample=config.min_sample),
         **_operational_figures(period=period, filters=filters, config=config, now=now),
     }
     return {name: figures[name] for name in METRIC_NAMES}

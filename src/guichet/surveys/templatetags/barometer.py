@@ -24,6 +24,7 @@ METRIC_LABELS = {
     "repeat_contact_rate": gettext_lazy("Customers who had to come back"),
     "transfers_per_case": gettext_lazy("Transfers per case"),
     "backlog": gettext_lazy("Backlog (new and open cases)"),
+    "response_rate": gettext_lazy("Surveys answered"),
 }
 PROPORTIONS = {
     "expectations_met",
