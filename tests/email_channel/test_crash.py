@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from email.policy import SMTP
 from pathlib import Path
 
 import pytest
@@ -118,9 +119,9 @@ def _query(env: dict, code: str) -> str:
 
 def test_sigkill_mid_batch_loses_nothing_and_duplicates_nothing(crash_env):
     messages = {
-        f"<crash-{i}@example.test>": bytes(
-            message_build(message_id=f"<crash-{i}@example.test>", subject=f"Demande {i}")
-        )
+        f"<crash-{i}@example.test>": message_build(
+            message_id=f"<crash-{i}@example.test>", subject=f"Demande {i}"
+        ).as_bytes(policy=SMTP)
         for i in range(COUNT)
     }
     port = _free_port()
