@@ -227,11 +227,14 @@ def _reopen_q(window_seconds: float) -> Q:
     return Q(reopen_delay_seconds__isnull=False, reopen_delay_seconds__lte=window_seconds)
 
 
-def _median(qs: QuerySet[CaseFact], field: str, *, min_sample: int) -> scoring.Figure:
-    """The median and its interval computed by the database: count, then fetch only the values
-    at the four ranks needed (a window function sorts; a million values never reach Python)."""
+def _median(
+    qs: QuerySet[CaseFact], field: str, *, min_sample: int, n: int | None = None
+) -> scoring.Figure:
+    """The median and its interval computed by the database: count (unless `n` is known), then
+    fetch only the values at the four ranks needed (a window function sorts; a million values
+    never reach Python)."""
     qs = qs.filter(**{f"{field}__isnull": False})
-    n = qs.count()
+    n = qs.count() if n is None else n
     if n < max(min_sample, 1):
         return scoring.insufficient(n, min_sample)
     ranks = scoring.median_ranks(n)
@@ -328,24 +331,36 @@ def _operational_figures(
     fcr_window = config.fcr_window_days * 86400.0
     reopen_window = config.reopen_window_days * 86400.0
     facts = _facts(filters)
-    resolved = facts.filter(resolved_at__gte=start, resolved_at__lt=end)
+    in_resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
+    in_created = Q(created_at__gte=start, created_at__lt=end)
     # A case resolved less than the window ago is not counted yet, either way.
-    fcr_row = resolved.filter(resolved_at__lte=now - timedelta(seconds=fcr_window)).aggregate(
-        n=Count("pk"),
-        fcr=Count("pk", filter=_fcr_q(fcr_window)),
-        repeat=Count("pk", filter=_repeat_q(fcr_window)),
+    fcr_mature = in_resolved & Q(resolved_at__lte=now - timedelta(seconds=fcr_window))
+    reopen_mature = in_resolved & Q(resolved_at__lte=now - timedelta(seconds=reopen_window))
+    # Every count of the period in one pass over the rows created or resolved in it.
+    row = facts.filter(in_resolved | in_created).aggregate(
+        fcr_n=Count("pk", filter=fcr_mature),
+        fcr=Count("pk", filter=fcr_mature & _fcr_q(fcr_window)),
+        repeat=Count("pk", filter=fcr_mature & _repeat_q(fcr_window)),
+        reopen_n=Count("pk", filter=reopen_mature),
+        reopened=Count("pk", filter=reopen_mature & _reopen_q(reopen_window)),
+        created_n=Count("pk", filter=in_created),
+        transfers=Coalesce(Sum("transfers", filter=in_created), 0),
+        response_n=Count("first_response_seconds", filter=in_created),
+        resolution_n=Count("resolution_seconds", filter=in_resolved),
     )
-    reopen_row = resolved.filter(resolved_at__lte=now - timedelta(seconds=reopen_window)).aggregate(
-        n=Count("pk"), reopened=Count("pk", filter=_reopen_q(reopen_window))
-    )
-    created = facts.filter(created_at__gte=start, created_at__lt=end)
-    transfers = created.aggregate(n=Count("pk"), total=Coalesce(Sum("transfers"), 0))
+    fcr_row = {"n": row["fcr_n"], "fcr": row["fcr"], "repeat": row["repeat"]}
+    reopen_row = {"n": row["reopen_n"], "reopened": row["reopened"]}
+    transfers = {"n": row["created_n"], "total": row["transfers"]}
+    created = facts.filter(in_created)
+    resolved = facts.filter(in_resolved)
     return {
         "fcr": scoring.proportion(fcr_row["fcr"], fcr_row["n"], min_sample=min_sample),
         "first_response_seconds_median": _median(
-            created, "first_response_seconds", min_sample=min_sample
+            created, "first_response_seconds", min_sample=min_sample, n=row["response_n"]
         ),
-        "resolution_seconds_median": _median(resolved, "resolution_seconds", min_sample=min_sample),
+        "resolution_seconds_median": _median(
+            resolved, "resolution_seconds", min_sample=min_sample, n=row["resolution_n"]
+        ),
         "reopen_rate": scoring.proportion(
             reopen_row["reopened"], reopen_row["n"], min_sample=min_sample
         ),
