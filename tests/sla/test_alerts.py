@@ -12,9 +12,9 @@ from guichet.cases import services as case_services
 from guichet.cases.choices import EventKind
 from guichet.cases.models import CaseEvent
 from guichet.sla.choices import NotificationKind
-from guichet.sla.models import CaseClock, EscalationRule, Notification
-from guichet.sla.services import alerts_send, clock_sync
-from guichet.sla.tasks import sla_alerts_send
+from guichet.sla.models import AlertSlot, CaseClock, EscalationRule, Notification
+from guichet.sla.services import alert_slot_of, alerts_due, alerts_send, clock_sync
+from guichet.sla.tasks import sla_alerts_due
 from tests.sla.conftest import MONDAY_9, paris
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def supervised(team, supervisor):
 
 
 def alert_tasks():
-    return DBTaskResult.objects.filter(task_path__endswith="sla_alerts_send")
+    return DBTaskResult.objects.filter(task_path__endswith="sla_alerts_due")
 
 
 def sync_at(hooks, case, now):
@@ -44,12 +44,32 @@ def test_the_next_alert_is_scheduled_with_run_after_not_found_by_a_scan(
     case = open_case()
     # when its clock is synchronised at 09:00
     clock = sync_at(hooks, case, MONDAY_9)
-    # then the owner's warning (60 business minutes before) is the next alert, at 17:00
+    # then the owner's warning (60 business minutes before) is the next alert, at 17:00,
+    # and a task is queued for that time's slot
     assert clock.next_alert_at == paris(2026, 5, 4, 17, 0)
     task = alert_tasks().get(run_after=paris(2026, 5, 4, 17, 0))
-    case_id, expected = task.args_kwargs["args"]
-    assert case_id == case.pk
-    assert datetime.fromisoformat(expected) == paris(2026, 5, 4, 17, 0)
+    assert datetime.fromisoformat(task.args_kwargs["args"][0]) == paris(2026, 5, 4, 17, 0)
+    assert AlertSlot.objects.filter(run_at=paris(2026, 5, 4, 17, 0)).exists()
+
+
+def test_cases_alerted_in_the_same_slot_share_one_task(open_case, hooks, supervised):
+    first, second = open_case(), open_case(at=paris(2026, 5, 4, 9, 2))
+    sync_at(hooks, first, MONDAY_9)
+    sync_at(hooks, second, MONDAY_9)
+    # 17:00 and 17:02 fall in the slot ending 17:05 (and 17:00 in its own slot)
+    slots = set(alert_tasks().values_list("run_after", flat=True))
+    assert paris(2026, 5, 4, 17, 5) in slots
+    assert alert_tasks().filter(run_after=paris(2026, 5, 4, 17, 5)).count() == 1
+
+
+def test_a_slot_task_sends_the_alerts_due_by_then(open_case, hooks, agent, supervised):
+    case = open_case()
+    sync_at(hooks, case, MONDAY_9)
+    with hooks():
+        sent = alerts_due(at=paris(2026, 5, 4, 17, 0), now=paris(2026, 5, 4, 17, 0))
+    assert sent == 1
+    assert Notification.objects.get().recipient == agent
+    assert not AlertSlot.objects.filter(run_at__lte=paris(2026, 5, 4, 17, 0)).exists()
 
 
 def test_the_warning_notifies_the_owner_in_app_and_by_email(open_case, hooks, agent, supervised):
@@ -150,5 +170,12 @@ def test_rules_can_be_limited_to_a_target_and_name_a_person(open_case, hooks, ot
 def test_the_task_calls_the_service(open_case, hooks, supervised):
     case = open_case()
     sync_at(hooks, case, MONDAY_9)
-    # a stale time: the task runs and reports nothing sent
-    assert sla_alerts_send.call(case.pk, paris(2026, 5, 4, 12, 0).isoformat()) == 0
+    # a slot when nothing is due yet: the task runs and reports nothing sent
+    assert sla_alerts_due.call(paris(2026, 5, 4, 8, 0).isoformat()) == 0
+    assert CaseClock.objects.get(case=case).next_alert_at == paris(2026, 5, 4, 17, 0)
+
+
+def test_slots_end_on_the_next_five_minutes():
+    assert alert_slot_of(paris(2026, 5, 4, 17, 0)) == paris(2026, 5, 4, 17, 0)
+    assert alert_slot_of(paris(2026, 5, 4, 17, 0, 1)) == paris(2026, 5, 4, 17, 5)
+    assert alert_slot_of(paris(2026, 5, 4, 17, 4, 59, 9)) == paris(2026, 5, 4, 17, 5)

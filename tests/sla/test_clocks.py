@@ -8,9 +8,16 @@ from guichet.cases import services as case_services
 from guichet.cases.choices import EventKind
 from guichet.cases.models import Case, CaseEvent, Category
 from guichet.sla.choices import Countdown, Outcome
-from guichet.sla.models import CaseClock, CaseTarget, Policy, PolicyTarget
+from guichet.sla.models import (
+    Calendar,
+    CalendarException,
+    CaseClock,
+    CaseTarget,
+    Policy,
+    PolicyTarget,
+)
 from guichet.sla.selectors import case_countdown, cases_after_by_time_left, cases_by_time_left
-from guichet.sla.services import clocks_rebuild
+from guichet.sla.services import clocks_rebuild, clocks_recompute_calendar
 from tests.sla.conftest import MONDAY_9, paris, synced, target
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +270,37 @@ def test_next_case_follows_the_time_left_order(open_case, hooks, agent):
     assert set(after_sooner.values_list("pk", flat=True)) == {later.pk, waiting.pk}
     after_waiting = cases_after_by_time_left(Case.objects.all(), case=cases.get(pk=waiting.pk))
     assert not after_waiting.exists()
+
+
+def test_recomputing_after_a_calendar_change_matches_a_full_replay(open_case, hooks, agent):
+    # given cases opened on Friday 8 May (a holiday: the clocks start counting on Monday),
+    # one of them answered and put on hold (a pause: that one is replayed in full)
+    fresh = open_case(at=paris(2026, 5, 8, 10, 0))
+    urgent = open_case(at=paris(2026, 5, 8, 11, 0), priority="urgent")
+    paused = open_case(at=paris(2026, 5, 7, 9, 0))
+    reply(hooks, agent, paused, paris(2026, 5, 7, 10, 0))
+    status(hooks, agent, paused, "waiting_customer", paris(2026, 5, 7, 10, 0))
+    customer_writes(hooks, paused, paris(2026, 5, 11, 9, 0))
+    now = paris(2026, 5, 8, 12, 0)
+    clocks_rebuild(now=now)
+    # when the firm decides to open on Friday 8 May after all, 09:00–12:00
+    calendar = Calendar.objects.get(name="default")
+    CalendarException.objects.create(
+        calendar=calendar, date=paris(2026, 5, 8).date(), kind="open", start="09:00", end="12:00"
+    )
+    calendar.save()
+    assert clocks_recompute_calendar(calendar_id=calendar.pk, now=now) == 3
+    # then the urgent case is due on Friday at 12:00 (60 business minutes after 11:00)
+    assert target(urgent, "first_response").due_at == paris(2026, 5, 8, 12, 0)
+    # and every stored due time is what a full replay of the event log gives
+    fields = ("case_id", "kind", "seq", "due_at", "risk_at", "breached_at", "outcome")
+    fast = sorted(CaseTarget.objects.values_list(*fields))
+    fast_clocks = sorted(CaseClock.objects.values_list("case_id", "next_due_at", "next_risk_at"))
+    clocks_rebuild(now=now)
+    assert sorted(CaseTarget.objects.values_list(*fields)) == fast
+    assert sorted(CaseClock.objects.values_list("case_id", "next_due_at", "next_risk_at")) == (
+        fast_clocks
+    )
+    # the timeline says why the due times moved
+    event = CaseEvent.objects.get(case=fresh, kind=EventKind.SLA_RECOMPUTED)
+    assert event.data["reason"] == "calendar"

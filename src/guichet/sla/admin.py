@@ -103,7 +103,10 @@ class CalendarAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change:
-            _rebuild_later("calendar")
+            from guichet.sla.tasks import sla_calendar_recompute
+
+            calendar_id = form.instance.pk
+            transaction.on_commit(lambda: sla_calendar_recompute.enqueue(calendar_id), robust=True)
 
 
 @admin.register(TeamCalendar)

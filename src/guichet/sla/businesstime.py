@@ -90,11 +90,13 @@ MICROSECOND = timedelta(microseconds=1)
 Span = tuple[int, int]
 
 
-def _us(instant: datetime) -> int:
+def to_microseconds(instant: datetime) -> int:
+    """µs since the epoch (exact)."""
     return (instant - EPOCH) // MICROSECOND
 
 
-def _instant_of(us: int) -> datetime:
+def from_microseconds(us: int) -> datetime:
+    """The UTC instant `us` µs after the epoch."""
     return EPOCH + timedelta(microseconds=us)
 
 
@@ -143,10 +145,13 @@ class Schedule:
         day = date.fromordinal(ordinal)
         spans: list[list[int]] = []
         # Days partition time: whatever DST does around midnight, no instant belongs to two days.
-        day_start, day_end = self._us(day, 0, fold=0), self._us(day, MINUTES_PER_DAY, fold=0)
+        day_start, day_end = (
+            self._local_us(day, 0, fold=0),
+            self._local_us(day, MINUTES_PER_DAY, fold=0),
+        )
         for start, end in self.ranges_on(day):
-            a = max(self._us(day, start, fold=0), day_start)
-            b = min(self._us(day, end, fold=1), day_end)
+            a = max(self._local_us(day, start, fold=0), day_start)
+            b = min(self._local_us(day, end, fold=1), day_end)
             if b <= a:  # the range falls in the hour skipped in spring
                 continue
             if spans and a <= spans[-1][1]:
@@ -160,13 +165,13 @@ class Schedule:
     def intervals_on(self, day: date) -> tuple[Interval, ...]:
         """The open intervals of a local date, as UTC instants, sorted and merged."""
         spans, _total = self.spans(day.toordinal())
-        return tuple((_instant_of(a), _instant_of(b)) for a, b in spans)
+        return tuple((from_microseconds(a), from_microseconds(b)) for a, b in spans)
 
-    def _us(self, day: date, minute: int, *, fold: int) -> int:
+    def _local_us(self, day: date, minute: int, *, fold: int) -> int:
         if minute == MINUTES_PER_DAY:
             day, minute, fold = day + timedelta(days=1), 0, 0
         local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.tz)
-        return _us(local.replace(fold=fold))
+        return to_microseconds(local.replace(fold=fold))
 
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.tz).date()
@@ -199,7 +204,9 @@ def business_time_between(schedule: Schedule, start: datetime, end: datetime) ->
         return -business_time_between(schedule, end, start)
     # From the day before: where DST moves midnight, an instant may sit in the previous day.
     first = schedule.local_ordinal(start) - 1
-    total = _between_us(schedule, _us(start), _us(end), first, schedule.local_ordinal(end))
+    total = _between_us(
+        schedule, to_microseconds(start), to_microseconds(end), first, schedule.local_ordinal(end)
+    )
     return timedelta(microseconds=total)
 
 
@@ -213,11 +220,18 @@ def business_time_add(schedule: Schedule, start: datetime, duration: timedelta) 
         raise ValueError("the duration cannot be negative")
     if duration == timedelta(0):
         return start.astimezone(schedule.tz)
-    remaining = duration // MICROSECOND
-    begin = _us(start)
-    first = schedule.local_ordinal(start) - 1
-    for ordinal in range(first, first + HORIZON_DAYS):
-        spans, day_total = schedule.spans(ordinal)
+    due = add_microseconds(
+        schedule, to_microseconds(start), schedule.local_ordinal(start), duration // MICROSECOND
+    )
+    return from_microseconds(due).astimezone(schedule.tz)
+
+
+def add_microseconds(schedule: Schedule, begin: int, ordinal: int, remaining: int) -> int:
+    """`business_time_add` on integers: `begin` in µs since the epoch, `ordinal` its local date,
+    `remaining` > 0 µs. For bulk recomputes, which skip the datetime conversions."""
+    first = ordinal - 1  # from the day before: DST may move midnight
+    for day in range(first, first + HORIZON_DAYS):
+        spans, day_total = schedule.spans(day)
         if not spans or spans[-1][1] <= begin:
             continue
         if spans[0][0] >= begin and day_total < remaining:
@@ -229,7 +243,7 @@ def business_time_add(schedule: Schedule, start: datetime, duration: timedelta) 
             lo = a if a > begin else begin
             available = b - lo
             if remaining <= available:
-                return _instant_of(lo + remaining).astimezone(schedule.tz)
+                return lo + remaining
             remaining -= available
     raise NeverOpen(f"the calendar has no opening hours within {HORIZON_DAYS} days")
 
@@ -243,7 +257,7 @@ def business_time_subtract(schedule: Schedule, end: datetime, duration: timedelt
     if duration == timedelta(0):
         return end.astimezone(schedule.tz)
     remaining = duration // MICROSECOND
-    finish = _us(end)
+    finish = to_microseconds(end)
     last = schedule.local_ordinal(end) + 1
     for ordinal in range(last, last - HORIZON_DAYS, -1):
         spans, day_total = schedule.spans(ordinal)
@@ -258,7 +272,7 @@ def business_time_subtract(schedule: Schedule, end: datetime, duration: timedelt
             hi = b if b < finish else finish
             available = hi - a
             if remaining <= available:
-                return _instant_of(hi - remaining).astimezone(schedule.tz)
+                return from_microseconds(hi - remaining).astimezone(schedule.tz)
             remaining -= available
     raise NeverOpen(f"the calendar has no opening hours within {HORIZON_DAYS} days")
 
@@ -273,7 +287,7 @@ def business_minutes_add(schedule: Schedule, start: datetime, minutes: float) ->
 
 def is_open(schedule: Schedule, instant: datetime) -> bool:
     instant = _aware(instant, "instant")
-    at = _us(instant)
+    at = to_microseconds(instant)
     ordinal = schedule.local_ordinal(instant)
     return any(a <= at < b for o in (ordinal - 1, ordinal) for a, b in schedule.spans(o)[0])
 
@@ -281,12 +295,12 @@ def is_open(schedule: Schedule, instant: datetime) -> bool:
 def next_opening(schedule: Schedule, instant: datetime) -> datetime:
     """`instant` itself when open, else the next instant the site opens."""
     instant = _aware(instant, "instant")
-    at = _us(instant)
+    at = to_microseconds(instant)
     first = schedule.local_ordinal(instant) - 1
     for ordinal in range(first, first + HORIZON_DAYS):
         for a, b in schedule.spans(ordinal)[0]:
             if b > at:
-                return _instant_of(max(a, at)).astimezone(schedule.tz)
+                return from_microseconds(max(a, at)).astimezone(schedule.tz)
     raise NeverOpen(f"the calendar has no opening hours within {HORIZON_DAYS} days")
 
 

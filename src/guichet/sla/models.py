@@ -289,7 +289,10 @@ class CaseClock(models.Model):
     class Meta:
         verbose_name = _("case clock")
         verbose_name_plural = _("case clocks")
-        indexes = [models.Index(fields=["next_due_at"], name="sla_clock_next_due_idx")]
+        indexes = [
+            models.Index(fields=["next_due_at"], name="sla_clock_next_due_idx"),
+            models.Index(fields=["next_alert_at"], name="sla_clock_next_alert_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.next_due_at}"
@@ -345,6 +348,21 @@ class CaseTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}#{self.seq} {self.outcome}"
+
+
+class AlertSlot(models.Model):
+    """A time at which an alert task is queued. Alerts are grouped by slot (a few minutes wide),
+    so recomputing 100,000 cases queues one task per slot, not one per case; the task reads the
+    clocks whose next alert is due (an index range), never every case."""
+
+    run_at = models.DateTimeField(_("runs at"), unique=True)
+
+    class Meta:
+        verbose_name = _("alert slot")
+        verbose_name_plural = _("alert slots")
+
+    def __str__(self) -> str:
+        return f"{self.run_at}"
 
 
 class EscalationRule(models.Model):

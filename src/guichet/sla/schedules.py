@@ -56,8 +56,7 @@ def holidays_check(country: str, subdivision: str) -> None:
         if subdivision:
             raise _invalid("subdivision", _("A subdivision needs a country."))
         return
-    supported = holidays.list_supported_countries()
-    if country not in supported:
+    if country not in _supported_countries():
         raise _invalid("country", _("No public holidays are known for %(c)s.") % {"c": country})
     if not subdivision:
         return
@@ -72,6 +71,11 @@ def holidays_check(country: str, subdivision: str) -> None:
             _("Unknown subdivision %(s)s for %(c)s; use one of: %(codes)s.")
             % {"s": subdivision, "c": country, "codes": ", ".join(cls.subdivisions)},
         )
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
 
 
 def public_holidays(country: str, subdivision: str = "") -> Container[date]:

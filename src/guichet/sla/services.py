@@ -20,10 +20,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -37,12 +39,15 @@ from guichet.core.errors import NotFound
 from guichet.sla.businesstime import (
     NeverOpen,
     Schedule,
+    add_microseconds,
     business_time_add,
     business_time_subtract,
+    from_microseconds,
+    to_microseconds,
 )
 from guichet.sla.choices import AT_RISK_SHARE, AlertMoment, NotificationKind, Outcome, Recipient
 from guichet.sla.clocks import Replay, RunResult, Step, Terms, clock_replay
-from guichet.sla.models import CaseClock, CaseTarget, EscalationRule, Notification
+from guichet.sla.models import AlertSlot, CaseClock, CaseTarget, EscalationRule, Notification
 from guichet.sla.selectors import SlaContext, sla_context_load
 
 logger = logging.getLogger(__name__)
@@ -88,8 +93,18 @@ CLOCK_FIELDS = (
 
 
 def week_of(at: datetime) -> date:
-    local = timezone.localtime(at).date()
+    """The Monday of the week of `at`, in TIME_ZONE: reports group runs by it."""
+    local = at.astimezone(_report_zone()).date()
     return local - timedelta(days=local.weekday())
+
+
+@lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _report_zone() -> ZoneInfo:
+    return _zone(settings.TIME_ZONE)
 
 
 # --- Keeping clocks in step ----------------------------------------------------------------------
@@ -230,7 +245,13 @@ def _sync(
 
         sent = {e.data.get("key") for e in data.events if e.kind in ALERT_KINDS}
         next_alert = _next_alert_at(
-            replay.runs, context.rules, policy, schedule, sent, now, history=history
+            replay.runs,
+            context.rules,
+            policy.pk if policy else None,
+            schedule,
+            sent,
+            now,
+            history=history,
         )
         nearest = min(
             (r for r in replay.runs if r.due_at is not None), key=lambda r: r.due_at, default=None
@@ -262,8 +283,7 @@ def _sync(
     if clocks_stale:
         CaseClock.objects.filter(case_id__in=clocks_stale).delete()
     CaseClock.objects.bulk_create(clocks_new, batch_size=500)
-    for case_id, at in alerts:
-        _alert_enqueue(case_id, at)
+    alerts_schedule({at for _case_id, at in alerts})
     return result
 
 
@@ -372,6 +392,213 @@ def _changes_events(case: Case, data: _CaseData, replay: Replay, cause: str) -> 
     return events
 
 
+# --- Recomputing after a calendar's hours changed ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RunningTarget:
+    kind: str
+    seq: int
+    due_at: datetime
+    risk_at: datetime
+    target_minutes: int
+
+
+def clocks_recompute_calendar(
+    *, calendar_id: int, now: datetime | None = None, batch_size: int = 2000
+) -> int:
+    """New due times for the running targets of every active case on a calendar whose hours
+    changed. A run that never paused is due `target` business minutes after its start — exactly
+    what a replay gives — so it is recomputed in place, in bulk; a case with a pause (whose
+    paused business time depends on the calendar too) is replayed in full. Each case whose due
+    times moved gets an "sla_recomputed" event (reason "calendar"). Returns the cases done."""
+    now = now or timezone.now()
+    context = sla_context_load()
+    calendar = context.calendar_by_id(calendar_id)
+    if calendar is None:
+        return 0
+    schedule = context.schedule_for(calendar)
+    clocks = CaseClock.objects.filter(calendar_id=calendar_id, case__status__in=ACTIVE_STATUSES)
+    done, last = 0, 0
+    while True:
+        ids = list(
+            clocks.filter(case_id__gt=last)
+            .order_by("case_id")
+            .values_list("case_id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return done
+        with transaction.atomic():
+            _recompute_batch(ids, context, schedule, now)
+        done += len(ids)
+        last = ids[-1]
+
+
+def _recompute_batch(
+    ids: list[int], context: SlaContext, schedule: Schedule, now: datetime
+) -> None:
+    list(Case.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    clocks = {
+        case_id: (policy_id, next_alert)
+        for case_id, policy_id, next_alert in CaseClock.objects.filter(case_id__in=ids).values_list(
+            "case_id", "policy_id", "next_alert_at"
+        )
+    }
+    runs: dict[int, list[tuple]] = defaultdict(list)
+    for row in CaseTarget.objects.filter(case_id__in=ids, outcome=Outcome.OPEN).values_list(
+        "id", "case_id", "kind", "seq", "started_at", "target_minutes", "paused_seconds",
+        "paused_since", "due_at", "risk_at", "breached_at",
+    ):  # fmt: skip
+        runs[row[1]].append(row)
+    sent: dict[int, set[str]] = defaultdict(set)
+    for case_id, key in CaseEvent.objects.filter(case_id__in=ids, kind__in=ALERT_KINDS).values_list(
+        "case_id", "data__key"
+    ):
+        sent[case_id].add(key)
+    # A run with a finished pause needs its paused business time recounted: replay the case.
+    replay = {c for c, rows in runs.items() if any(r[6] for r in rows)}
+    target_rows: list[tuple] = []
+    clock_rows: list[tuple] = []
+    events: list[CaseEvent] = []
+    alert_times: set[datetime] = set()
+    for case_id in ids:
+        if case_id in replay or case_id not in clocks:
+            continue
+        running, moved = [], []
+        for row in runs[case_id]:
+            (
+                tid,
+                _c,
+                kind,
+                seq,
+                started,
+                minutes,
+                _p,
+                paused_since,
+                old_due,
+                old_risk,
+                old_breach,
+            ) = row
+            if minutes is None:
+                continue
+            begin, ordinal = to_microseconds(started), schedule.local_ordinal(started)
+            target_us = minutes * 60_000_000
+            reached = from_microseconds(add_microseconds(schedule, begin, ordinal, target_us))
+            if paused_since is not None:
+                # Paused for the first time: no due time; missed if it was before the pause.
+                due = risk = None
+                breached = reached if reached < paused_since else None
+            else:
+                due = reached
+                risk_us = int(target_us * (1 - AT_RISK_SHARE))
+                risk = from_microseconds(add_microseconds(schedule, begin, ordinal, risk_us))
+                breached = due if due < now else None
+                running.append(_RunningTarget(kind, seq, due, risk, minutes))
+            if (due, risk, breached) != (old_due, old_risk, old_breach):
+                target_rows.append((due, risk, breached, tid))
+                moved.append(
+                    {
+                        "kind": kind,
+                        "seq": seq,
+                        "old_due": old_due.isoformat() if old_due else None,
+                        "new_due": due.isoformat() if due else None,
+                    }
+                )
+        policy_id, stored_alert = clocks[case_id]
+        nearest = min(running, key=lambda r: r.due_at, default=None)
+        next_alert = _next_alert_at(running, context.rules, policy_id, schedule, sent[case_id], now)
+        if next_alert is not None and next_alert != stored_alert:
+            alert_times.add(next_alert)
+        clock_rows.append(
+            (
+                nearest.kind if nearest else "",
+                nearest.due_at if nearest else None,
+                nearest.risk_at if nearest else None,
+                next_alert,
+                now,
+                case_id,
+            )
+        )
+        if moved:
+            events.append(
+                CaseEvent(
+                    case_id=case_id,
+                    kind=EventKind.SLA_RECOMPUTED,
+                    created_at=now,
+                    data={"reason": "calendar", "targets": moved},
+                )
+            )
+    _update_many(CaseTarget, ("due_at", "risk_at", "breached_at"), "id", target_rows)
+    _update_many(
+        CaseClock,
+        ("next_kind", "next_due_at", "next_risk_at", "next_alert_at", "synced_at"),
+        "case_id",
+        clock_rows,
+    )
+    _insert_events(events)
+    alerts_schedule(alert_times)
+    if replay:
+        cases = list(Case.objects.select_related("customer__organisation").filter(pk__in=replay))
+        _sync(cases, context, now, "calendar")
+
+
+def _insert_events(events: list[CaseEvent]) -> None:
+    """The bulk form of cases.events.event_record for a recompute's "sla_recomputed" events:
+    one executemany (bulk_create's per-object preparation costs more than the recompute)."""
+    if not events:
+        return
+    meta = CaseEvent._meta
+    fields = [meta.get_field(name) for name in ("case", "kind", "actor", "data", "created_at")]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s)"
+    )
+    data_field = meta.get_field("data")
+    adapt = _sqlite_datetime if connection.vendor == "sqlite" else (lambda v: v)
+    rows = [
+        (
+            e.case_id,
+            e.kind,
+            None,
+            data_field.get_db_prep_save(e.data, connection),
+            adapt(e.created_at),
+        )
+        for e in events
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # What Django's SQLite backend stores (naive UTC, str()), without its per-value checks.
+    return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _update_many(model, fields: tuple[str, ...], key: str, rows: list[tuple]) -> None:
+    """UPDATE … WHERE key = ? for many rows in one executemany: the recompute writes every open
+    case's due times, and per-row ORM updates (or bulk_update's CASE expressions) cost far more."""
+    if not rows:
+        return
+    meta = model._meta
+    columns = ", ".join(
+        f"{connection.ops.quote_name(meta.get_field(f).column)} = %s" for f in fields
+    )
+    sql = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {columns} "  # noqa: S608
+        f"WHERE {connection.ops.quote_name(meta.get_field(key).column)} = %s"
+    )
+    datetime_fields = {
+        i for i, f in enumerate(fields) if meta.get_field(f).get_internal_type() == "DateTimeField"
+    }
+    adapt = _sqlite_datetime if connection.vendor == "sqlite" else (lambda v: v)
+    values = [
+        tuple(adapt(v) if i in datetime_fields else v for i, v in enumerate(row)) for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
 # --- Alerts ------------------------------------------------------------------------------------
 
 
@@ -395,9 +622,9 @@ def alert_fire_at(
 
 
 def _next_alert_at(
-    runs: list[RunResult],
+    runs: Iterable[RunResult | _RunningTarget],
     rules: list[EscalationRule],
-    policy,
+    policy_id: int | None,
     schedule: Schedule,
     sent: set[str],
     now: datetime,
@@ -405,7 +632,6 @@ def _next_alert_at(
     history: bool = False,
 ) -> datetime | None:
     best = None
-    policy_id = policy.pk if policy else None
     for run in runs:
         if run.due_at is None or run.target_minutes is None:
             continue
@@ -425,17 +651,60 @@ def _next_alert_at(
     return best
 
 
-def _alert_enqueue(case_id: int, at: datetime) -> None:
-    from guichet.sla.tasks import sla_alerts_send
+# Alerts due within the same slot are sent by the same task (so at most this late).
+ALERT_SLOT = timedelta(minutes=5)
+
+
+def alert_slot_of(at: datetime) -> datetime:
+    """The end of the slot holding `at` (the task runs then, so the alert is never early)."""
+    step = int(ALERT_SLOT.total_seconds())
+    seconds = int(at.timestamp())
+    ceiling = -(-seconds // step) * step
+    if ceiling == seconds and at.microsecond:
+        ceiling += step
+    return datetime.fromtimestamp(ceiling, tz=UTC)
+
+
+def alerts_schedule(times: set[datetime]) -> int:
+    """Queue one task per slot not queued yet (after commit). Returns the slots queued."""
+    if not times:
+        return 0
+    slots = {alert_slot_of(at) for at in times}
+    known = set(AlertSlot.objects.filter(run_at__in=slots).values_list("run_at", flat=True))
+    new = sorted(slots - known)
+    if not new:
+        return 0
+    AlertSlot.objects.bulk_create([AlertSlot(run_at=at) for at in new], ignore_conflicts=True)
+    from guichet.sla.tasks import sla_alerts_due
 
     def enqueue() -> None:
-        task = sla_alerts_send
-        if not task.get_backend().supports_defer:
-            logger.info("tasks backend cannot defer: SLA alerts for case %s not scheduled", case_id)
+        if not sla_alerts_due.get_backend().supports_defer:
+            logger.info("tasks backend cannot defer: %d alert slot(s) not scheduled", len(new))
             return
-        task.using(run_after=at).enqueue(case_id, at.isoformat())
+        for at in new:
+            sla_alerts_due.using(run_after=at).enqueue(at.isoformat())
 
     transaction.on_commit(enqueue, robust=True)
+    return len(new)
+
+
+def alerts_due(*, at: datetime, now: datetime | None = None) -> int:
+    """The task of a slot: every clock whose next alert is due by `at` (an index range on
+    `next_alert_at`), each sent by `alerts_send`. Returns notifications sent."""
+    now = max(now or timezone.now(), at)
+    AlertSlot.objects.filter(run_at__lte=at).delete()
+    due = list(
+        CaseClock.objects.filter(next_alert_at__lte=at)
+        .order_by("next_alert_at")
+        .values_list("case_id", "next_alert_at")
+    )
+    sent = 0
+    for case_id, expected in due:
+        try:
+            sent += alerts_send(case_id=case_id, expected_at=expected, now=now)
+        except Exception:  # one case's failure must not hold back the others' alerts
+            logger.exception("SLA alerts of case %s failed", case_id)
+    return sent
 
 
 def _recipients(rule: EscalationRule, case: Case) -> list[User]:

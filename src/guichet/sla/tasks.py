@@ -9,9 +9,9 @@ from guichet.sla import services
 
 
 @retrying_task
-def sla_alerts_send(case_id: int, expected_at: str) -> int:
-    """Run at a case's next alert time (`run_after`); a no-op when the clock has moved since."""
-    return services.alerts_send(case_id=case_id, expected_at=datetime.fromisoformat(expected_at))
+def sla_alerts_due(slot: str) -> int:
+    """Run at an alert slot (`run_after`): send the alerts of the clocks whose next alert is due."""
+    return services.alerts_due(at=datetime.fromisoformat(slot))
 
 
 @retrying_task
@@ -26,3 +26,9 @@ def sla_clocks_rebuild_range(first_case_id: int, last_case_id: int) -> int:
     return services.clocks_rebuild(
         id_range=(first_case_id, last_case_id), only_active=False, history=True
     )
+
+
+@retrying_task
+def sla_calendar_recompute(calendar_id: int) -> int:
+    """After a calendar's hours changed: the due times of the active cases on it."""
+    return services.clocks_recompute_calendar(calendar_id=calendar_id)

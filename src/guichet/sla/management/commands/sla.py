@@ -4,6 +4,7 @@
     guichet sla between --calendar default --start 2026-05-04T09:00+02:00 \
         --end 2026-05-05T18:00+02:00
     guichet sla rebuild [--all] [--case G-000123]
+    guichet sla recompute --calendar default      (after its hours changed)
 
 A time without an offset is read in the calendar's time zone. Bad input prints one line and
 exits non-zero.
@@ -71,7 +72,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(
             dest="action",
             required=True,
-            metavar="{due,between,rebuild}",
+            metavar="{due,between,rebuild,recompute}",
             parser_class=OneLineParser,
         )
         due = sub.add_parser("due", help="Print the instant N business minutes after --start.")
@@ -85,12 +86,18 @@ class Command(BaseCommand):
         rebuild = sub.add_parser("rebuild", help="Replay the event log into the case clocks.")
         rebuild.add_argument("--all", action="store_true", help="Finished cases too.")
         rebuild.add_argument("--case", help="One case, by reference.")
+        recompute = sub.add_parser(
+            "recompute", help="New due times of the active cases on a calendar (hours changed)."
+        )
+        recompute.add_argument("--calendar", default="default")
 
     def handle(self, *args, action: str, **opts) -> None:
         if action == "due":
             self._due(opts)
         elif action == "between":
             self._between(opts)
+        elif action == "recompute":
+            self._recompute(opts)
         else:
             self._rebuild(opts)
 
@@ -126,3 +133,13 @@ class Command(BaseCommand):
             ids = [case.pk]
         count = clocks_rebuild(case_ids=ids, only_active=not opts["all"] and ids is None)
         self.stdout.write(f"{count} case(s) synchronised")
+
+    def _recompute(self, opts) -> None:
+        from guichet.sla.services import clocks_recompute_calendar
+
+        try:
+            calendar = calendar_get(name=opts["calendar"])
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        count = clocks_recompute_calendar(calendar_id=calendar.pk)
+        self.stdout.write(f"{count} case(s) recomputed")
