@@ -218,6 +218,10 @@ def _insert(model: type, rows: list, fields: list[str]) -> None:
 def case_facts_refresh(*, case_ids: Iterable[int]) -> int:
     """Recompute and store the facts (and backlog spans) of these cases; returns how many."""
     ids = sorted(set(case_ids))
+    # Lock the cases first (in id order): two refreshes of one case run one after the other and
+    # the second reads what the first one saw committed.
+    for chunk in _chunks(ids):
+        list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
     facts, spans = case_derived_rows(case_ids=ids)
     for chunk in _chunks(ids):
         BacklogSpan.objects.filter(case_id__in=chunk).delete()
