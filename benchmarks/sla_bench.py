@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -108,6 +109,12 @@ def _people(n_customers: int):
     return team, agents, list(Customer.objects.values_list("id", flat=True)[:n_customers])
 
 
+def _event(case, kind: str, at: datetime, **data):
+    from guichet.cases.models import CaseEvent
+
+    return CaseEvent(case=case, kind=kind, created_at=at, data=data)
+
+
 def seed_open_cases(n: int, seed: int = 5) -> None:
     """N open cases created over the last two weeks, with their event logs."""
     from django.db import transaction
@@ -156,9 +163,7 @@ def seed_open_cases(n: int, seed: int = 5) -> None:
                 for case, (created, answered, status, priority, channel) in zip(
                     cases, plans, strict=True
                 ):
-                    ev = lambda kind, at, **data: CaseEvent(  # noqa: E731
-                        case=case, kind=kind, created_at=at, data=data
-                    )
+                    ev = partial(_event, case)
                     events.append(ev("created", created, channel=channel, priority=priority))
                     events.append(
                         ev(
