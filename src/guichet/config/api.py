@@ -28,6 +28,7 @@ from guichet.proximity.api import (
     referents_router,
 )
 from guichet.quality.api import complaints_router, reviews_router
+from guichet.sla.api import router as sla_router
 from guichet.surveys.api import barometer_router, surveys_router
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ api.add_router("/absences", absences_router, tags=["proximity"])
 api.add_router("/contact-numbers", numbers_router, tags=["proximity"])
 api.add_router("/advisor", advisor_router, tags=["proximity"])
 api.add_router("/effort", effort_router, tags=["proximity"])
+api.add_router("/sla", sla_router, tags=["service targets"])
 
 
 def _error(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/", include("guichet.proximity.urls_portal")),
     path("proximity/", include("guichet.proximity.urls")),
     path("quality/", include("guichet.quality.urls")),
+    path("sla/", include("guichet.sla.urls")),
     path("", include("guichet.surveys.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

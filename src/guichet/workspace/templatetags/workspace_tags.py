@@ -20,6 +20,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from guichet.cases.choices import CaseStatus, Channel, Priority
+from guichet.sla.selectors import case_countdowns
+from guichet.sla.templatetags.sla import countdown_html
 
 register = template.Library()
 
@@ -78,12 +80,15 @@ def inbox_rows(cases, view: str) -> SafeString:
     channels = {value: str(label) for value, label in Channel.choices}
     case_url = reverse("workspace:case", args=["REF"]).replace("REF", "{}")
     view_query = f"?view={quote(view)}" if view else ""
+    countdowns = case_countdowns(cases, now=now)  # service targets (guichet.sla), one query
     rows = []
     for case in cases:
         tags = format_html_join(
             " ", '<span class="tag">{}</span>', ((t.name,) for t in case.tags.all())
         )
         meta = [channel_icon(case.channel, channels.get(case.channel, case.channel))]
+        if case.pk in countdowns:
+            meta.insert(0, countdown_html(countdowns[case.pk]))
         if case.category_id:
             meta.append(format_html("<span>{}</span>", case.category.name))
         if case.team_id:
