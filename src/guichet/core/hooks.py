@@ -9,6 +9,7 @@ Events emitted today:
 - "case.assigned"  (case_id, owner_id, previous_owner_id)
 - "case.status_changed" (case_id, old, new)
 - "contact.created" (case_id, contact_id)
+- "case.updated"   (case_id, fields): the priority or the category changed (service targets)
 - "cases.imported" (first_case_id, last_case_id, bulk): after `guichet demo` wrote past cases
   with the hooks above paused (no surveys or emails for history); apps keeping derived data
   rebuild it here. `bulk` is True for the benchmark mode (possibly millions of cases).

@@ -881,10 +881,12 @@ def on_case_changed(*, case_id: int, **_payload) -> None:
 IMPORT_SYNC_LIMIT = 20_000
 
 
-def on_cases_imported(*, first_case_id: int, last_case_id: int, **_payload) -> None:
+def on_cases_imported(
+    *, first_case_id: int, last_case_id: int, bulk: bool = False, **_payload
+) -> None:
     """Past cases written with the hooks paused (`guichet demo`): build their clocks, without
-    sending the alerts of the past."""
-    if last_case_id - first_case_id < IMPORT_SYNC_LIMIT:
+    sending the alerts of the past; a large or bulk import in a background task."""
+    if not bulk and last_case_id - first_case_id < IMPORT_SYNC_LIMIT:
         clocks_rebuild(id_range=(first_case_id, last_case_id), only_active=False, history=True)
         return
     from guichet.sla.tasks import sla_clocks_rebuild_range
