@@ -231,3 +231,14 @@ def test_backlog_from_spans_equals_the_replay_of_the_timeline(
             assert backlog_at(at=at, filters=filters, now=now) == backlog_replay_at(
                 at=at, filters=filters
             ), at
+
+
+def test_weekend_is_left_out_of_business_time(run_hooks, config, agent, customer):
+    # given a message on Saturday morning answered on Monday at 10:00 (Paris)
+    saturday = T0 + timedelta(days=5)  # T0 is Monday 2 March 2026, 9:00 (UTC+1)
+    case = run_hooks(open_case, agent=agent, customer=customer, at=saturday)
+    run_hooks(reply, agent=agent, case=case, at=saturday + timedelta(days=2, hours=1))
+    fact = CaseFact.objects.get(case_id=case.pk)
+    # then calendar time counts the weekend and business time does not
+    assert fact.first_response_seconds == (2 * 24 + 1) * 3600
+    assert 0 < fact.first_response_business_seconds <= 2 * 3600

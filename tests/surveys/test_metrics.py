@@ -203,3 +203,26 @@ def test_waiting_until_resolution_counts_up_to_resolution():
 def test_transfers_are_counted():
     moves = [EventRow(T0 + timedelta(minutes=i), "transferred", {}) for i in (5, 10)]
     assert case_facts(history(ONE_REPLY, events=moves), now=LATER).transfers == 2
+
+
+def test_business_time_is_measured_with_the_given_calendar_and_leaves_waiting_out():
+    # given a calendar where only half of any stretch is business time (a stand-in)
+    def half(a, b):
+        return (b - a).total_seconds() / 2
+
+    wait = EventRow(
+        T0 + timedelta(minutes=70), "status_changed", {"old": "open", "new": "waiting_customer"}
+    )
+    back = EventRow(
+        T0 + timedelta(minutes=100), "status_changed", {"old": "waiting_customer", "new": "open"}
+    )
+    facts = case_facts(
+        history(ONE_REPLY, events=[wait, back, resolved()]), now=LATER, business_seconds=half
+    )
+    assert facts.first_response_business_seconds == 1800
+    assert facts.resolution_business_seconds == (7200 - 1800) / 2
+
+
+def test_without_a_calendar_business_time_is_absent():
+    facts = case_facts(history(ONE_REPLY, events=[resolved()]), now=LATER)
+    assert facts.first_response_business_seconds is None

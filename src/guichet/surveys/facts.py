@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -39,6 +39,8 @@ FACT_FIELDS = [
     "first_response_seconds",
     "resolved_at",
     "resolution_seconds",
+    "first_response_business_seconds",
+    "resolution_business_seconds",
     "agent_responses",
     "single_response",
     "transfers",
@@ -46,6 +48,28 @@ FACT_FIELDS = [
     "reopen_delay_seconds",
     "merged",
 ]
+
+
+def business_seconds_function() -> Callable[[datetime, datetime], float]:
+    """Business seconds between two instants in the "default" business calendar of guichet.sla
+    (France's opening hours and public holidays when that row is missing)."""
+    from guichet.sla.businesstime import business_time_between
+    from guichet.sla.models import Calendar
+    from guichet.sla.schedules import calendar_schedule, default_schedule
+
+    calendar = (
+        Calendar.objects.prefetch_related("opening_hours", "exceptions")
+        .filter(name="default")
+        .first()
+    )
+    schedule = calendar_schedule(calendar) if calendar is not None else default_schedule()
+
+    def seconds(start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        return business_time_between(schedule, start, end).total_seconds()
+
+    return seconds
 
 
 def _chunks(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
@@ -142,11 +166,17 @@ def case_derived_rows(
     facts: list[CaseFact] = []
     spans: list[BacklogSpan] = []
     short = timedelta(days=BACKLOG_SHORT_DAYS)
+    business = business_seconds_function()
     for chunk in _chunks(sorted(set(case_ids))):
         rows, histories = case_histories_load(case_ids=chunk)
         others = _other_cases({r["customer_id"] for r in rows.values()})
         for pk, row in rows.items():
-            f = case_facts(histories[pk], now=now, other_cases=others[row["customer_id"]])
+            f = case_facts(
+                histories[pk],
+                now=now,
+                other_cases=others[row["customer_id"]],
+                business_seconds=business,
+            )
             facts.append(
                 CaseFact(
                     case_id=pk,
@@ -160,6 +190,8 @@ def case_derived_rows(
                     first_response_seconds=f.first_response_seconds,
                     resolved_at=f.resolved_at,
                     resolution_seconds=f.resolution_seconds,
+                    first_response_business_seconds=f.first_response_business_seconds,
+                    resolution_business_seconds=f.resolution_business_seconds,
                     agent_responses=f.agent_responses,
                     single_response=f.single_response,
                     transfers=f.transfers,

@@ -20,7 +20,7 @@ BRIEF "Metrics", REQ-MET-01/09/10):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,6 +95,9 @@ class CaseFacts:
     fcr: bool | None
     repeat_contact: bool | None
     reopened: bool | None
+    # The same durations counted in the business calendar's opening hours (None without one).
+    first_response_business_seconds: float | None = None
+    resolution_business_seconds: float | None = None
 
 
 def first_resolution(events: Sequence[EventRow]) -> datetime | None:
@@ -102,9 +105,11 @@ def first_resolution(events: Sequence[EventRow]) -> datetime | None:
     return min(times) if times else None
 
 
-def waiting_seconds(events: Sequence[EventRow], *, start: datetime, end: datetime) -> float:
-    """Seconds between start and end during which the case waited on the customer."""
-    total = 0.0
+def waiting_intervals(
+    events: Sequence[EventRow], *, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The stretches between start and end during which the case waited on the customer."""
+    intervals: list[tuple[datetime, datetime]] = []
     waiting_since: datetime | None = None
     for event in sorted((e for e in events if e.kind in STATUS_EVENTS), key=lambda e: e.at):
         if event.at > end:
@@ -113,11 +118,17 @@ def waiting_seconds(events: Sequence[EventRow], *, start: datetime, end: datetim
         if new == WAITING and waiting_since is None:
             waiting_since = max(event.at, start)
         elif old == WAITING and waiting_since is not None:
-            total += max(0.0, (max(event.at, start) - waiting_since).total_seconds())
+            if max(event.at, start) > waiting_since:
+                intervals.append((waiting_since, max(event.at, start)))
             waiting_since = None
-    if waiting_since is not None:
-        total += max(0.0, (end - waiting_since).total_seconds())
-    return total
+    if waiting_since is not None and end > waiting_since:
+        intervals.append((waiting_since, end))
+    return intervals
+
+
+def waiting_seconds(events: Sequence[EventRow], *, start: datetime, end: datetime) -> float:
+    """Seconds between start and end during which the case waited on the customer."""
+    return sum((b - a).total_seconds() for a, b in waiting_intervals(events, start=start, end=end))
 
 
 def first_repeat_after(
@@ -145,7 +156,10 @@ def case_facts(
     fcr_window: timedelta = timedelta(days=7),
     reopen_window: timedelta = timedelta(days=14),
     other_cases: Sequence[OtherCase] = (),
+    business_seconds: Callable[[datetime, datetime], float] | None = None,
 ) -> CaseFacts:
+    """`business_seconds(a, b)`, when given, measures durations in the opening hours of the
+    business calendar too (REQ-MET-06); calendar time is always given."""
     contacts = sorted(history.contacts, key=lambda c: c.at)
     customer_times = [c.at for c in contacts if c.from_customer]
     first_contact = customer_times[0] if customer_times else history.created_at
@@ -156,15 +170,25 @@ def case_facts(
     transfers = sum(1 for e in history.events if e.kind == "transferred")
 
     resolution_seconds = repeat_delay = reopen_delay = None
+    response_business = resolution_business = None
+    if business_seconds is not None and first_response is not None:
+        response_business = business_seconds(first_contact, first_response)
     agent_responses = 0
     single_response = False
     fcr = repeat = reopened = None
     if resolved_at is not None:
+        waits = waiting_intervals(history.events, start=first_contact, end=resolved_at)
         resolution_seconds = max(
             0.0,
             (resolved_at - first_contact).total_seconds()
-            - waiting_seconds(history.events, start=first_contact, end=resolved_at),
+            - sum((b - a).total_seconds() for a, b in waits),
         )
+        if business_seconds is not None:
+            resolution_business = max(
+                0.0,
+                business_seconds(first_contact, resolved_at)
+                - sum(business_seconds(a, b) for a, b in waits),
+            )
         responses = [c.at for c in contacts if c.agent_response and c.at <= resolved_at]
         agent_responses = len(responses)
         # One answer, and the customer did not have to write or call again before resolution.
@@ -189,8 +213,10 @@ def case_facts(
         first_response_seconds=(
             (first_response - first_contact).total_seconds() if first_response else None
         ),
+        first_response_business_seconds=response_business,
         resolved_at=resolved_at,
         resolution_seconds=resolution_seconds,
+        resolution_business_seconds=resolution_business,
         agent_responses=agent_responses,
         single_response=single_response,
         transfers=transfers,

@@ -341,6 +341,9 @@ class CaseFact(models.Model):
     first_response_seconds = models.FloatField(null=True, blank=True)
     resolved_at = models.DateTimeField(_("first resolution"), null=True, blank=True)
     resolution_seconds = models.FloatField(null=True, blank=True)
+    # The same two durations in the business calendar's opening hours (REQ-MET-06).
+    first_response_business_seconds = models.FloatField(null=True, blank=True)
+    resolution_business_seconds = models.FloatField(null=True, blank=True)
     agent_responses = models.PositiveIntegerField(default=0)
     single_response = models.BooleanField(default=False)
     transfers = models.PositiveIntegerField(default=0)

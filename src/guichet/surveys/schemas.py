@@ -31,6 +31,12 @@ class MetricsOut(Schema):
     nps: FigureOut
     first_response_seconds_median: FigureOut
     resolution_seconds_median: FigureOut
+    first_response_business_seconds_median: FigureOut = Field(
+        description="First response time in the business calendar's opening hours."
+    )
+    resolution_business_seconds_median: FigureOut = Field(
+        description="Resolution time in opening hours, less the time waiting on the customer."
+    )
     reopen_rate: FigureOut
     repeat_contact_rate: FigureOut
     transfers_per_case: FigureOut

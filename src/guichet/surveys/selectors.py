@@ -47,6 +47,8 @@ METRIC_NAMES = (
     "nps",
     "first_response_seconds_median",
     "resolution_seconds_median",
+    "first_response_business_seconds_median",
+    "resolution_business_seconds_median",
     "reopen_rate",
     "repeat_contact_rate",
     "transfers_per_case",
@@ -347,6 +349,8 @@ def _operational_figures(
         transfers=Coalesce(Sum("transfers", filter=in_created), 0),
         response_n=Count("first_response_seconds", filter=in_created),
         resolution_n=Count("resolution_seconds", filter=in_resolved),
+        response_business_n=Count("first_response_business_seconds", filter=in_created),
+        resolution_business_n=Count("resolution_business_seconds", filter=in_resolved),
     )
     fcr_row = {"n": row["fcr_n"], "fcr": row["fcr"], "repeat": row["repeat"]}
     reopen_row = {"n": row["reopen_n"], "reopened": row["reopened"]}
@@ -360,6 +364,18 @@ def _operational_figures(
         ),
         "resolution_seconds_median": _median(
             resolved, "resolution_seconds", min_sample=min_sample, n=row["resolution_n"]
+        ),
+        "first_response_business_seconds_median": _median(
+            created,
+            "first_response_business_seconds",
+            min_sample=min_sample,
+            n=row["response_business_n"],
+        ),
+        "resolution_business_seconds_median": _median(
+            resolved,
+            "resolution_business_seconds",
+            min_sample=min_sample,
+            n=row["resolution_business_n"],
         ),
         "reopen_rate": scoring.proportion(
             reopen_row["reopened"], reopen_row["n"], min_sample=min_sample

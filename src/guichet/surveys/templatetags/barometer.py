@@ -20,6 +20,10 @@ METRIC_LABELS = {
     "nps": gettext_lazy("Likelihood to recommend (NPS, −100 to 100)"),
     "first_response_seconds_median": gettext_lazy("First response time (median)"),
     "resolution_seconds_median": gettext_lazy("Resolution time (median)"),
+    "first_response_business_seconds_median": gettext_lazy(
+        "First response time in opening hours (median)"
+    ),
+    "resolution_business_seconds_median": gettext_lazy("Resolution time in opening hours (median)"),
     "reopen_rate": gettext_lazy("Reopened"),
     "repeat_contact_rate": gettext_lazy("Customers who had to come back"),
     "transfers_per_case": gettext_lazy("Transfers per case"),
@@ -34,7 +38,12 @@ PROPORTIONS = {
     "reopen_rate",
     "repeat_contact_rate",
 }
-DURATIONS = {"first_response_seconds_median", "resolution_seconds_median"}
+DURATIONS = {
+    "first_response_seconds_median",
+    "resolution_seconds_median",
+    "first_response_business_seconds_median",
+    "resolution_business_seconds_median",
+}
 
 
 def duration_text(seconds: float) -> str:
