@@ -100,6 +100,14 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_workspace_choices():
+    """The workspace caches its option lists (teams, agents, categories) for a few seconds."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def page(browser, request, artifacts_dir, transactional_db, live_server) -> Iterator:
     context, page = _new_page(browser, request, artifacts_dir, viewport=DESKTOP, locale="en-GB")

@@ -83,3 +83,13 @@ def listed_refs(response) -> list[str]:
     import re
 
     return re.findall(r'id="case-link-([^"]+)"', response.content.decode())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_choices():
+    """The workspace caches its option lists for a few seconds; each test starts without."""
+    from guichet.workspace.selectors import choices_forget
+
+    choices_forget()
+    yield
+    choices_forget()

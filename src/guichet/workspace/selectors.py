@@ -9,9 +9,11 @@ now. The SLA work replaces these two functions with "time left before the target
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet, Window
@@ -392,20 +394,60 @@ def case_history(*, user: User, reference: str) -> tuple[Case, list[CaseEvent]]:
     return case, events
 
 
-def agents_for_assignment() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role__in=("agent", "supervisor", "administrator")
-        ).order_by("first_name", "last_name", "email")
+class Choice(NamedTuple):
+    pk: int
+    name: str
+    slug: str = ""
+
+
+# The option lists of the workspace's forms change rarely (an administrator adds a team or an
+# agent), and every case page shows them: they are read at most every CHOICES_SECONDS per
+# process, not on every request. A new option shows up within that delay.
+CHOICES_SECONDS = 30
+
+
+def _cached(key: str, build: Callable[[], list[Choice]]) -> list[Choice]:
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, CHOICES_SECONDS)
+    return value
+
+
+def agents_for_assignment() -> list[Choice]:
+    def build() -> list[Choice]:
+        rows = (
+            User.objects.filter(is_active=True, role__in=("agent", "supervisor", "administrator"))
+            .order_by("first_name", "last_name", "email")
+            .values_list("id", "first_name", "last_name", "email")
+        )
+        return [Choice(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
+
+    return _cached("workspace:choices:agents", build)
+
+
+def teams_all() -> list[Choice]:
+    return _cached(
+        "workspace:choices:teams",
+        lambda: [Choice(*row) for row in Team.objects.order_by("name").values_list("id", "name")],
     )
 
 
-def teams_all() -> list[Team]:
-    return list(Team.objects.order_by("name"))
+def categories_all() -> list[Choice]:
+    return _cached(
+        "workspace:choices:categories",
+        lambda: [
+            Choice(*row)
+            for row in Category.objects.order_by("name").values_list("id", "name", "slug")
+        ],
+    )
 
 
-def categories_all() -> list[Category]:
-    return list(Category.objects.order_by("name"))
+def choices_forget() -> None:
+    """Drop the cached option lists (tests; after an administrator's change if wanted)."""
+    cache.delete_many(
+        ["workspace:choices:agents", "workspace:choices:teams", "workspace:choices:categories"]
+    )
 
 
 # --- Customer page -------------------------------------------------------------------------
