@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from guichet.accounts.models import Team
@@ -34,9 +35,8 @@ def macro_create(request: HttpRequest, payload: MacroIn):
     if payload.team_id is not None:
         team = Team.objects.filter(pk=payload.team_id).first()
         if team is None:
-            raise ValidationFailed(
-                "Unknown team.", details=[{"field": "team_id", "message": "Unknown team."}]
-            )
+            message = _("Unknown team.")
+            raise ValidationFailed(message, details=[{"field": "team_id", "message": message}])
     macro = services.macro_create(
         actor=request.user, name=payload.name, body=payload.body, team=team
     )
