@@ -213,11 +213,7 @@ def _case_action(
     except ApplicationError as exc:
         if isinstance(exc, NotFound):
             raise
-        errors = {form: exc.message}
-        for detail in exc.details if isinstance(exc.details, list) else ():
-            if isinstance(detail, dict) and detail.get("field"):
-                errors[f"{form}.{detail['field']}"] = str(detail.get("message", ""))
-        context = _case_context(request, reference, errors=errors)
+        context = _case_context(request, reference, errors={form: exc.message})
         return render(request, "workspace/case.html", context, status=422)
     if isinstance(outcome, HttpResponse):
         return outcome
