@@ -93,3 +93,23 @@ def test_an_agent_records_an_absence(agent):
     assert response.status_code == 303
     assert absence.agent == agent
     assert (absence.ends_at - absence.starts_at).days == 12
+
+
+def test_the_day_plan_costs_the_same_with_many_callbacks(
+    customer, agent, team, django_assert_max_num_queries
+):
+    # given ten callbacks of ten customers
+    from guichet.customers.services import customer_create
+
+    slots = callback_slots(team=team)
+    for i in range(10):
+        other = customer_create(name=f"Client {i}", email=f"c{i}@example.test")
+        callback_request(
+            actor=agent, customer=other, phone="0611223344", slot_start=slots[i][0],
+            source="agent", owner=agent,
+        )  # fmt: skip
+    client = signed_in(agent)
+    # then the page is a handful of queries, not one per row
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("proximity:day_plan"))
+    assert response.content.decode().count('id="callback-') == 10
