@@ -151,3 +151,28 @@ def test_processing_an_already_processed_message_changes_nothing(mailbox):
 def test_serve_command_rejects_a_bad_port():
     with pytest.raises(CommandError, match="--port"):
         call_command("mail", "serve", "--port", "70000")
+
+
+def test_poll_schedule_enqueues_one_recurring_poll(settings, capsys):
+    from django_tasks_db.models import DBTaskResult
+
+    from guichet.channels.email.tasks import mailboxes_poll_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("mail", "poll", "--schedule")
+    call_command("mail", "poll", "--schedule")
+    out = capsys.readouterr().out
+    assert "Recurring poll enqueued." in out
+    assert "already queued" in out
+    assert DBTaskResult.objects.filter(task_path=mailboxes_poll_task.module_path).count() == 1
+
+
+def test_recurring_poll_task_reschedules_itself(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from guichet.channels.email.tasks import mailboxes_poll_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert mailboxes_poll_task.call(reschedule=True) == 0  # no IMAP mailbox: nothing stored
+    waiting = DBTaskResult.objects.get(task_path=mailboxes_poll_task.module_path)
+    assert waiting.status == "READY"

@@ -24,13 +24,6 @@ def outbound_send_task(outbound_id: int) -> str:
     return outbound_send(outbound_id=outbound_id).state
 
 
-@retrying_task(max_attempts=3)
-def inbound_process_task(inbound_id: int) -> str:
-    from guichet.channels.email.services import inbound_process
-
-    return inbound_process(inbound_id=inbound_id).state
-
-
 @task()
 def mailboxes_poll_task(reschedule: bool = True) -> int:
     """Fetch every IMAP mailbox once, process what is pending, and (by default) come back in
