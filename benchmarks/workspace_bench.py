@@ -237,6 +237,134 @@ def simple_seed(n: int, *, batch: int = 5000) -> None:
     print(file=sys.stderr)
 
 
+def sql_seed(n: int, *, batch: int = 100_000) -> None:
+    """SQLite only, for N in the millions: the same shape as `simple_seed` (people made by the
+    ORM), but cases, contacts and events generated inside SQLite by INSERT … SELECT over a
+    recursive counter. The FTS triggers index each contact as it is inserted."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from guichet.accounts.choices import Role
+    from guichet.accounts.models import Team, User
+    from guichet.cases.models import Category, Tag
+    from guichet.core.sequences import sequence_next
+
+    if connection.vendor != "sqlite":
+        raise SystemExit("--seeder sql is for SQLite")
+    n_teams = max(1, n // 10_000)
+    teams = [
+        Team.objects.create(name=f"Équipe {i + 1}", slug=f"equipe-{i + 1}", is_default=i == 0)
+        for i in range(n_teams)
+    ]
+    agent_of_team: dict[int, int] = {}
+    for i in range(20):
+        agent = User.objects.create_user(
+            email=f"agent{i:02d}@bench.test", first_name=f"Agent{i:02d}", role=Role.AGENT
+        )
+        teams[i % n_teams].members.add(agent)
+        agent_of_team.setdefault(i % n_teams, agent.pk)
+    User.objects.create_user(email="super@bench.test", first_name="Super", role=Role.SUPERVISOR)
+    categories = [
+        Category.objects.create(name=name, slug=name.lower(), team=teams[i % n_teams]).pk
+        for i, name in enumerate(["Livraison", "Commande", "Facturation", "Produit", "SAV"])
+    ]
+    for name in ("fragile", "vip", "relance", "retour"):
+        Tag.objects.create(name=name)
+    now = timezone.now()
+    n_customers = max(1, n // 3)
+    team_ids = ",".join(str(t.pk) for t in teams)
+    owner_case = " ".join(
+        f"WHEN {index} THEN {agent}" for index, agent in sorted(agent_of_team.items())
+    )
+    subjects = " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(SUBJECTS)).replace("d'", "d''")
+    sentences = " ".join(
+        f"WHEN {i} THEN '{t.replace(chr(39), chr(39) * 2)}'" for i, t in enumerate(SENTENCES)
+    )
+    stamp = "strftime('%Y-%m-%d %H:%M:%f', :now, '-' || {age} || ' seconds')"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA cache_size=-200000")
+        with transaction.atomic():
+            cursor.execute(
+                "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq "
+                "WHERE i + 1 < %s) INSERT INTO customers_customer (name, email, phone, language, "
+                "segment, created_at) SELECT 'Client' || i || ' Nom' || i, 'client' || i || "
+                "'@bench.test', '', 'fr', '', %s FROM seq",
+                [n_customers, (now - timedelta(days=400)).strftime("%Y-%m-%d %H:%M:%S")],
+            )
+        cursor.execute("SELECT MIN(id) FROM customers_customer")
+        first_customer = cursor.fetchone()[0]
+        done = 0
+        while done < n:
+            size = min(batch, n - done)
+            first_number = sequence_next(name="case", count=size)
+            with transaction.atomic():
+                cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cases_case")
+                last_id = cursor.fetchone()[0]
+                cursor.execute(
+                    f"""WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq
+                        WHERE i + 1 < {size}),
+                    r AS (SELECT i, abs(random()) % 31536000 AS age, abs(random()) % 100 AS st,
+                          abs(random()) % 100 AS pr, abs(random()) % 100 AS ch,
+                          abs(random()) % 100 AS own, abs(random()) % {n_teams} AS team_index,
+                          abs(random()) % {len(SUBJECTS)} AS subj FROM seq)
+                    INSERT INTO cases_case (number, reference, subject, status, priority, channel,
+                        created_at, updated_at, resolved_at, customer_id, owner_id, team_id,
+                        category_id)
+                    SELECT {first_number} + i, printf('G-%%06d', {first_number} + i),
+                        CASE subj {subjects} END,
+                        CASE WHEN st < 8 THEN 'new' WHEN st < 23 THEN 'open'
+                             WHEN st < 30 THEN 'waiting_customer' WHEN st < 40 THEN 'resolved'
+                             ELSE 'closed' END,
+                        CASE WHEN pr < 5 THEN 'urgent' WHEN pr < 20 THEN 'high'
+                             WHEN pr < 80 THEN 'normal' ELSE 'low' END,
+                        CASE WHEN ch < 45 THEN 'email' WHEN ch < 65 THEN 'phone'
+                             WHEN ch < 85 THEN 'portal' WHEN ch < 95 THEN 'chat' ELSE 'api' END,
+                        {stamp.format(age="age")}, {stamp.format(age="(age - 7200)")},
+                        CASE WHEN st >= 30 THEN {stamp.format(age="(age - 172800)")} END,
+                        {first_customer} + abs(random()) % {n_customers},
+                        CASE WHEN own < 80 THEN CASE team_index {owner_case} END END,
+                        json_extract('[{team_ids}]', '$[' || team_index || ']'),
+                        {categories[0]} + abs(random()) % {len(categories)}
+                    FROM r""".replace(":now", "%s"),
+                    [now.strftime("%Y-%m-%d %H:%M:%S")] * 3,
+                )
+                body = (
+                    f"(CASE abs(random()) % 10 {sentences} END) || ' ' || "
+                    f"(CASE abs(random()) % 10 {sentences} END) || "
+                    "CASE WHEN abs(random()) % 100 < 2 THEN ' Je dépose une réclamation.' "
+                    "ELSE '' END"
+                )
+                cursor.execute(
+                    f"""WITH b AS MATERIALIZED (
+                        SELECT c.id, c.channel, c.created_at, c.customer_id, c.owner_id, ks.k,
+                            {body} AS body
+                        FROM cases_case c CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1
+                            UNION ALL SELECT 2) ks
+                        WHERE c.id > {last_id})
+                    INSERT INTO cases_contact (kind, channel, direction, body_text, body_html,
+                        external_id, created_at, author_customer_id, author_user_id, case_id)
+                    SELECT CASE k WHEN 1 THEN 'reply' ELSE 'customer_message' END, channel,
+                        CASE k WHEN 1 THEN 'outbound' ELSE 'inbound' END, body,
+                        '<p>' || body || '</p>', '',
+                        strftime('%%Y-%%m-%%d %%H:%%M:%%f', created_at, '+' || k || ' hours'),
+                        CASE k WHEN 1 THEN NULL ELSE customer_id END,
+                        CASE k WHEN 1 THEN owner_id END, id
+                    FROM b ORDER BY id, k"""
+                )
+                cursor.execute(
+                    f"""INSERT INTO cases_caseevent (kind, data, created_at, actor_id, case_id)
+                    SELECT CASE k WHEN 0 THEN 'created' ELSE 'assigned' END,
+                        CASE k WHEN 0 THEN '{{}}' ELSE json_object('owner_id', c.owner_id,
+                            'team_id', c.team_id) END, c.created_at, NULL, c.id
+                    FROM cases_case c CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1) ks
+                    WHERE c.id > {last_id} ORDER BY c.id, k"""
+                )
+            done += size
+            print(f"  seeded {done:,} / {n:,}", end="\r", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+
+
 def demo_seed(n: int) -> bool:
     try:
         from guichet.demo.run import demo_generate
@@ -262,7 +390,10 @@ def ensure_data(n: int, seeder: str) -> dict:
         raise SystemExit(f"database has {have} cases, expected {n}: run with --fresh")
     started = time.perf_counter()
     used = "simple"
-    if seeder in ("auto", "demo") and demo_seed(n):
+    if seeder == "sql":
+        used = "sql"
+        sql_seed(n)
+    elif seeder in ("auto", "demo") and demo_seed(n):
         used = "demo"
     elif seeder == "demo":
         raise SystemExit("guichet.demo is not available")
@@ -478,7 +609,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--seeder", choices=("auto", "demo", "simple"), default="auto")
+    parser.add_argument("--seeder", choices=("auto", "demo", "simple", "sql"), default="auto")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="rebuild the databases")
