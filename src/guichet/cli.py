@@ -4,6 +4,9 @@
     guichet serve [--host H] [--port P]
     guichet demo [--cases N] [--months M] [--seed S] [--bulk]
     guichet worker                 background tasks
+    guichet mail serve [--host H] [--port P] [--lmtp]   receive mail (SMTP or LMTP)
+    guichet mail poll [--watch | --schedule]            fetch the IMAP mailboxes
+    guichet mail retry [ID ...]    process what is pending, retry the quarantine
     guichet token create EMAIL     prints a new API token
     guichet check                  configuration and database health
 
