@@ -280,7 +280,7 @@ def sql_seed(n: int, *, batch: int = 100_000) -> None:
     sentences = " ".join(
         f"WHEN {i} THEN '{t.replace(chr(39), chr(39) * 2)}'" for i, t in enumerate(SENTENCES)
     )
-    stamp = "strftime('%Y-%m-%d %H:%M:%f', :now, '-' || {age} || ' seconds')"
+    stamp = "strftime('%Y-%m-%d %H:%M:%f', :now, '-' || age || ' seconds', '{shift}')"
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.execute("PRAGMA cache_size=-200000")
@@ -304,7 +304,7 @@ def sql_seed(n: int, *, batch: int = 100_000) -> None:
                 cursor.execute(
                     f"""WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq
                         WHERE i + 1 < {size}),
-                    r AS (SELECT i, abs(random()) % 31536000 AS age, abs(random()) % 100 AS st,
+                    r AS MATERIALIZED (SELECT i, abs(random()) % 31536000 AS age, abs(random()) % 100 AS st,
                           abs(random()) % 100 AS pr, abs(random()) % 100 AS ch,
                           abs(random()) % 100 AS own, abs(random()) % {n_teams} AS team_index,
                           abs(random()) % {len(SUBJECTS)} AS subj FROM seq)
@@ -320,8 +320,9 @@ def sql_seed(n: int, *, batch: int = 100_000) -> None:
                              WHEN pr < 80 THEN 'normal' ELSE 'low' END,
                         CASE WHEN ch < 45 THEN 'email' WHEN ch < 65 THEN 'phone'
                              WHEN ch < 85 THEN 'portal' WHEN ch < 95 THEN 'chat' ELSE 'api' END,
-                        {stamp.format(age="age")}, {stamp.format(age="(age - 7200)")},
-                        CASE WHEN st >= 30 THEN {stamp.format(age="(age - 172800)")} END,
+                        {stamp.format(shift="+0 seconds")},
+                        {stamp.format(shift="+7200 seconds")},
+                        CASE WHEN st >= 30 THEN {stamp.format(shift="+172800 seconds")} END,
                         {first_customer} + abs(random()) % {n_customers},
                         CASE WHEN own < 80 THEN CASE team_index {owner_case} END END,
                         json_extract('[{team_ids}]', '$[' || team_index || ']'),
