@@ -242,3 +242,48 @@ def test_weekend_is_left_out_of_business_time(run_hooks, config, agent, customer
     # then calendar time counts the weekend and business time does not
     assert fact.first_response_seconds == (2 * 24 + 1) * 3600
     assert 0 < fact.first_response_business_seconds <= 2 * 3600
+
+
+def test_cached_settled_period_always_equals_a_fresh_computation(
+    run_hooks, config, agent, other_agent, customer, other_customer, category, supervisor
+):
+    from guichet.surveys import services
+    from guichet.surveys.models import PeriodFigures
+
+    config.min_sample = 1
+    config.period_days = 0
+    config.save()
+    period = Period(T0.date(), (T0 + timedelta(days=30)).date())
+    later = T0 + timedelta(days=90)
+
+    def both():
+        cached = barometer_figures(
+            period=period, filters=BarometerFilters(), config=config, now=later
+        )
+        fresh = barometer_figures(
+            period=period, filters=BarometerFilters(), config=config, now=later, use_cache=False
+        )
+        return cached, fresh
+
+    # given figures computed (and stored) for a settled period
+    _build_history(run_hooks, agent, other_agent, customer, other_customer, category, supervisor)
+    cached, fresh = both()
+    assert cached == fresh
+    assert PeriodFigures.objects.count() == 1
+    # when a late change lands in that period: a case, a contact, a transfer, an answer
+    case = run_hooks(resolved_case, agent=agent, customer=other_customer, at=T0 + timedelta(days=9))
+    assert both()[0] == both()[1]
+    run_hooks(reply, agent=agent, case=case, at=T0 + timedelta(days=9, hours=3))
+    assert both()[0] == both()[1]
+    from guichet.surveys.models import SurveyInvitation
+
+    SurveyInvitation.objects.filter(case=case).delete()  # the hook's, dated today
+    invitation, _reason = services.invitation_schedule(case_id=case.pk, now=case.resolved_at)
+    services.invitation_send(invitation_id=invitation.pk, now=case.resolved_at)
+    answer_time = case.resolved_at + timedelta(hours=1)
+    services.answer_record(invitation=invitation, raw={"csat": "1"}, now=answer_time)
+    # then the stored figures are recomputed, never stale
+    cached, fresh = both()
+    assert cached == fresh
+    assert cached["csat"]["n"] == 1
+    assert cached["response_rate"]["n"] == 1

@@ -20,6 +20,7 @@ from guichet.cases.models import Case
 from guichet.surveys.choices import InvitationStatus
 from guichet.surveys.facts import case_facts_rebuild
 from guichet.surveys.models import CaseFact, SurveyAnswer, SurveyInvitation
+from guichet.surveys.stamps import figure_days_touch, local_day
 
 COMMENTS_GOOD = [
     "Réponse rapide et claire, merci.",
@@ -129,4 +130,8 @@ def survey_answers_generate(*, share: float = 0.3, seed: int = 1, batch: int = 5
                     )
                 )
             SurveyAnswer.objects.bulk_create(answers, batch_size=1000)
+            figure_days_touch(
+                [local_day(a.answered_at) for a in answers]
+                + [local_day(i.sent_at) for i in invitations]
+            )
         written += len(answers)

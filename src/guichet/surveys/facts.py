@@ -24,6 +24,7 @@ from guichet.surveys.metrics import (
     case_facts,
 )
 from guichet.surveys.models import BacklogSpan, CaseFact
+from guichet.surveys.stamps import figure_days_touch, local_day
 
 EVENT_KINDS = ("status_changed", "reopened", "transferred")
 BATCH = 500
@@ -255,9 +256,17 @@ def case_facts_refresh(*, case_ids: Iterable[int]) -> int:
     for chunk in _chunks(ids):
         list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
     facts, spans = case_derived_rows(case_ids=ids)
+    days: set = set()
     for chunk in _chunks(ids):
+        for created_at, resolved_at in CaseFact.objects.filter(case_id__in=chunk).values_list(
+            "created_at", "resolved_at"
+        ):
+            days.update((local_day(created_at), local_day(resolved_at)))
         BacklogSpan.objects.filter(case_id__in=chunk).delete()
         CaseFact.objects.filter(case_id__in=chunk).delete()
+    for fact in facts:
+        days.update((local_day(fact.created_at), local_day(fact.resolved_at)))
+    figure_days_touch(days)
     _insert(CaseFact, facts, ["case", *FACT_FIELDS])
     _insert(
         BacklogSpan, spans, [f.name for f in BacklogSpan._meta.concrete_fields if not f.primary_key]

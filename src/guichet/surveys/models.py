@@ -394,3 +394,37 @@ class BacklogSpan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.start_at:%Y-%m-%d}–{self.end_at or ''}"
+
+
+class FigureDay(models.Model):
+    """When the figures of one local day last changed: a stamp from the "barometer" sequence,
+    bumped in the same transaction as any change to the case figures, answers or invitations
+    dated that day. A cached period is valid while no day of it has a newer stamp."""
+
+    day = models.DateField(primary_key=True)
+    stamp = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("figures' day")
+        verbose_name_plural = _("figures' days")
+
+    def __str__(self) -> str:
+        return f"{self.day} @{self.stamp}"
+
+
+class PeriodFigures(models.Model):
+    """The figures of a settled period (every window closed) for one set of filters, as a full
+    computation gave them; reused while no day of the period changed since (FigureDay). The
+    backlog is never cached: it is two small counts, computed each time."""
+
+    key = models.CharField(max_length=64, unique=True)
+    stamp = models.BigIntegerField()
+    figures = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cached period figures")
+        verbose_name_plural = _("cached period figures")
+
+    def __str__(self) -> str:
+        return self.key

@@ -6,6 +6,8 @@ definition with the query computing it."""
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -386,7 +388,6 @@ def _operational_figures(
         "transfers_per_case": scoring.mean(
             transfers["total"], transfers["n"], min_sample=min_sample
         ),
-        "backlog": scoring.count(backlog_at(at=min(end, now), filters=filters, now=now)),
     }
 
 
@@ -420,22 +421,72 @@ def barometer_figures(
     filters: BarometerFilters,
     config: SurveyConfig | None = None,
     now: datetime | None = None,
+    use_cache: bool = True,
 ) -> dict[str, scoring.Figure]:
-    """Every metric of the period, under its stable name."""
+    """Every metric of the period, under its stable name.
+
+    A settled period (its FCR and reopen windows all closed) is computed once and reused while
+    none of its days changed (PeriodFigures, FigureDay); a test checks the reused figures equal
+    a fresh computation after every kind of change. The backlog is always computed."""
     config = config or survey_config_get()
     now = now or timezone.now()
+    _start, end = period.bounds()
+    settle = timedelta(days=max(config.fcr_window_days, config.reopen_window_days))
+    if use_cache and end + settle <= now:
+        figures = _settled_figures(period=period, filters=filters, config=config, now=now)
+    else:
+        figures = _period_figures(period=period, filters=filters, config=config, now=now)
+    figures["backlog"] = scoring.count(backlog_at(at=min(end, now), filters=filters, now=now))
+    return {name: figures[name] for name in METRIC_NAMES}
+
+
+# Bump when a definition changes: cached periods computed by the old code are then ignored.
+FIGURES_VERSION = 1
+
+
+def _settled_figures(
+    *, period: Period, filters: BarometerFilters, config: SurveyConfig, now: datetime
+) -> dict[str, scoring.Figure]:
+    from guichet.surveys.models import PeriodFigures
+    from guichet.surveys.stamps import figure_days_stamp
+
+    identity = [
+        FIGURES_VERSION,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        sorted(filters.as_query().items()),
+        config.min_sample,
+        config.fcr_window_days,
+        config.reopen_window_days,
+        str(timezone.get_current_timezone()),
+    ]
+    key = hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()
+    # The stamp is read BEFORE the data: a change committed meanwhile has a newer stamp and
+    # will invalidate what is stored here.
+    stamp = figure_days_stamp(period.start, period.end)
+    cached = PeriodFigures.objects.filter(key=key).values_list("stamp", "figures").first()
+    if cached is not None and cached[0] >= stamp:
+        return dict(cached[1])
+    figures = _period_figures(period=period, filters=filters, config=config, now=now)
+    PeriodFigures.objects.update_or_create(key=key, defaults={"stamp": stamp, "figures": figures})
+    return figures
+
+
+def _period_figures(
+    *, period: Period, filters: BarometerFilters, config: SurveyConfig, now: datetime
+) -> dict[str, scoring.Figure]:
+    """Every metric but the backlog, computed from the rows."""
     start, end = period.bounds()
     row = (
         _answers(filters)
         .filter(answered_at__gte=start, answered_at__lt=end)
         .aggregate(**_answer_aggregates())
     )
-    figures = {
+    return {
         **_survey_figures(row, min_sample=config.min_sample),
         "response_rate": _response_rate(start, end, filters, min_sample=config.min_sample),
         **_operational_figures(period=period, filters=filters, config=config, now=now),
     }
-    return {name: figures[name] for name in METRIC_NAMES}
 
 
 def barometer(

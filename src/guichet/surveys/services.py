@@ -38,6 +38,7 @@ from guichet.surveys.models import (
     SurveyOptOut,
     SurveyQuestion,
 )
+from guichet.surveys.stamps import figure_days_touch, local_day
 from guichet.surveys.tokens import invitation_token
 
 logger = logging.getLogger(__name__)
@@ -392,6 +393,7 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> bool:
     invitation.status = InvitationStatus.SENT
     invitation.sent_at = now
     invitation.save(update_fields=["status", "sent_at"])
+    figure_days_touch([local_day(now)])
     # Sent inside the transaction: if sending fails, the row stays "scheduled" and the task retries.
     message.send()
     return True
@@ -481,6 +483,7 @@ def answer_record(
         setattr(answer, key, value)
     answer.updated_at = now
     answer.save()
+    figure_days_touch([local_day(answer.answered_at), local_day(invitation.sent_at)])
     if invitation.status != InvitationStatus.ANSWERED:
         invitation.status = InvitationStatus.ANSWERED
         invitation.save(update_fields=["status"])

@@ -33,7 +33,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(ids)} case(s) agree with a full recomputation")
             return
         if all:
+            from guichet.surveys.stamps import period_figures_clear
+
             count = case_facts_rebuild()
+            period_figures_clear()
         else:
             from guichet.surveys.facts import case_facts_refresh
 
