@@ -431,13 +431,26 @@ def barometer_figures(
     config = config or survey_config_get()
     now = now or timezone.now()
     _start, end = period.bounds()
-    settle = timedelta(days=max(config.fcr_window_days, config.reopen_window_days))
-    if use_cache and end + settle <= now:
-        figures = _settled_figures(period=period, filters=filters, config=config, now=now)
-    else:
-        figures = _period_figures(period=period, filters=filters, config=config, now=now)
+    figures = _figures_but_backlog(
+        period=period, filters=filters, config=config, now=now, use_cache=use_cache
+    )
     figures["backlog"] = scoring.count(backlog_at(at=min(end, now), filters=filters, now=now))
     return {name: figures[name] for name in METRIC_NAMES}
+
+
+def _figures_but_backlog(
+    *,
+    period: Period,
+    filters: BarometerFilters,
+    config: SurveyConfig,
+    now: datetime,
+    use_cache: bool = True,
+) -> dict[str, scoring.Figure]:
+    _start, end = period.bounds()
+    settle = timedelta(days=max(config.fcr_window_days, config.reopen_window_days))
+    if use_cache and end + settle <= now:
+        return _settled_figures(period=period, filters=filters, config=config, now=now)
+    return _period_figures(period=period, filters=filters, config=config, now=now)
 
 
 # Bump when a definition changes: cached periods computed by the old code are then ignored.
@@ -552,31 +565,14 @@ def barometer_trends(
     now = now or timezone.now()
     months = _months(last_day)
     min_sample = config.min_sample
-    # One small range query a month: each uses the time index, where one query grouping 13
-    # months by a CASE expression reads and classifies every row of the year.
-    answers, facts = _answers(filters), _facts(filters)
-    fcr_window = config.fcr_window_days * 86400.0
-    answer_rows: dict[str, dict[str, Any]] = {}
-    fcr_rows: dict[str, dict[str, Any]] = {}
-    response_times: dict[str, scoring.Figure] = {}
+    # A month is a period like any other: settled months come from PeriodFigures.
+    per_month: dict[str, dict[str, scoring.Figure]] = {}
     for month in months:
-        key = _month_key(month)
-        month_start, month_end = period_for("month", anchor=month).bounds()
-        if month_start >= now:
-            response_times[key] = scoring.insufficient(0, min_sample)
+        month_period = period_for("month", anchor=month)
+        if month_period.bounds()[0] >= now:
             continue
-        answer_rows[key] = answers.filter(
-            answered_at__gte=month_start, answered_at__lt=month_end
-        ).aggregate(**_answer_aggregates())
-        fcr_rows[key] = facts.filter(
-            resolved_at__gte=month_start,
-            resolved_at__lt=month_end,
-            resolved_at__lte=now - timedelta(seconds=fcr_window),
-        ).aggregate(n=Count("pk"), fcr=Count("pk", filter=_fcr_q(fcr_window)))
-        response_times[key] = _median(
-            facts.filter(created_at__gte=month_start, created_at__lt=month_end),
-            "first_response_seconds",
-            min_sample=min_sample,
+        per_month[_month_key(month)] = _figures_but_backlog(
+            period=month_period, filters=filters, config=config, now=now
         )
     series: dict[str, list[Any]] = {
         "expectations_met": [],
@@ -584,23 +580,11 @@ def barometer_trends(
         "fcr": [],
         "first_response_seconds_median": [],
     }
+    empty = scoring.insufficient(0, min_sample)
     for month in months:
-        key = _month_key(month)
-        row = answer_rows.get(key)
-        if row and row["em_n"] is not None:
-            survey = _survey_figures(row, min_sample=min_sample)
-        else:
-            survey = {
-                "expectations_met": scoring.insufficient(0, min_sample),
-                "csat": scoring.insufficient(0, min_sample),
-            }
-        series["expectations_met"].append(survey["expectations_met"])
-        series["csat"].append(survey["csat"])
-        fcr_row = fcr_rows.get(key) or {"n": 0, "fcr": 0}
-        series["fcr"].append(
-            scoring.proportion(fcr_row["fcr"], fcr_row["n"], min_sample=min_sample)
-        )
-        series["first_response_seconds_median"].append(response_times[key])
+        figures = per_month.get(_month_key(month), {})
+        for name in series:
+            series[name].append(figures.get(name, empty))
     return {"months": [_month_key(m) for m in months], "series": series}
 
 
