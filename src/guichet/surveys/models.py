@@ -388,8 +388,13 @@ class BacklogSpan(models.Model):
     class Meta:
         verbose_name = _("backlog span")
         verbose_name_plural = _("backlog spans")
+        # Partial indexes: the queries say "long" / "NOT long", which an index on a boolean
+        # column cannot seek on in SQLite.
         indexes = [
-            models.Index(fields=["long", "start_at"], name="backlogspan_start_idx"),
+            models.Index(
+                fields=["start_at"], condition=Q(long=False), name="backlogspan_short_idx"
+            ),
+            models.Index(fields=["start_at"], condition=Q(long=True), name="backlogspan_long_idx"),
         ]
 
     def __str__(self) -> str:
