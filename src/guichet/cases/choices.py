@@ -76,7 +76,9 @@ class EventKind(models.TextChoices):
     SLA_RECOMPUTED = "sla_recomputed", _("Service due times recomputed")
     SLA_WARNING = "sla_warning", _("Service target at risk")
     SLA_BREACHED = "sla_breached", _("Service target missed")
-    # Complaints (guichet.quality): opened, each lifecycle step, suggested by keywords.
+    # Complaints (guichet.quality): opened, each lifecycle step, suggested by keywords or
+    # declared by the customer, and a suggestion an agent judged not to be a complaint.
     COMPLAINT_OPENED = "complaint_opened", _("Complaint opened")
     COMPLAINT_STEP = "complaint_step", _("Complaint step")
     COMPLAINT_SUGGESTED = "complaint_suggested", _("Complaint suggested")
+    COMPLAINT_DISMISSED = "complaint_dismissed", _("Not a complaint")
