@@ -23,6 +23,7 @@ from guichet.channels.email.services import (
     inbound_retry,
     inbound_store,
     inbound_to_case,
+    outbound_send,
 )
 from guichet.customers.models import Customer
 from tests.email_channel.conftest import deliver, message_build
@@ -75,7 +76,10 @@ def test_new_person_gets_an_acknowledgement_threaded_to_their_message(mailbox):
     assert ack.state == OutboundState.QUEUED
     assert ack.to_address == "marie.dupont@example.test"
     assert ack.in_reply_to == "<ask@example.test>"
-    assert inbound.case.reference in ack.subject
+    # The text is rendered when the worker sends it, not while the mail is taken in.
+    sent = outbound_send(outbound_id=ack.pk)
+    assert inbound.case.reference in sent.subject
+    assert inbound.case.reference in sent.body_text
 
 
 def test_quoted_history_is_trimmed_for_display_and_kept_in_full(mailbox):

@@ -160,23 +160,31 @@ def _acknowledgement_context(case: Case) -> dict:
     return context
 
 
-def outbound_acknowledgement_queue(
-    *, case: Case, inbound: InboundMessage, to: str
-) -> OutboundMessage | None:
-    """Tell the customer their email is received: reference, who answers, threaded to it."""
+def _acknowledgement_render(case: Case) -> tuple[str, str]:
     case = Case.objects.select_related("customer", "team", "owner").get(pk=case.pk)
     with translation.override(case.customer.language or settings.LANGUAGE_CODE):
         context = _acknowledgement_context(case)
         subject = render_to_string("cases/email/acknowledgement_subject.txt", context).strip()
         body = render_to_string("cases/email/acknowledgement.txt", context)
+    return " ".join(subject.split())[:300], body
+
+
+def outbound_acknowledgement_queue(
+    *, case: Case, inbound: InboundMessage, to: str
+) -> OutboundMessage | None:
+    """Tell the customer their email is received: reference, who answers, threaded to it.
+
+    Only the row (with its Message-ID) is written while the email is taken in; the text is
+    rendered when the message is sent, by the worker, so the intake stays fast and the
+    acknowledgement names whoever owns the case by then."""
     owner = case.owner
     return _queue(
         case=case,
         contact=None,
         kind=OutboundKind.ACKNOWLEDGEMENT,
         to=to,
-        subject=" ".join(subject.split()),
-        body_text=body,
+        subject="",
+        body_text="",
         first_name=(owner.first_name or owner.display_name) if owner else "",
         # A new case: its whole thread is the one message being acknowledged.
         mailbox=inbound.mailbox if inbound.mailbox and inbound.mailbox.enabled else None,
@@ -190,6 +198,11 @@ def outbound_send(*, outbound_id: int) -> OutboundMessage:
     outbound = OutboundMessage.objects.select_related("contact").get(pk=outbound_id)
     if outbound.state != OutboundState.QUEUED:
         return outbound
+    if outbound.kind == OutboundKind.ACKNOWLEDGEMENT and not outbound.body_text:
+        outbound.subject, outbound.body_text = _acknowledgement_render(outbound.case)
+        OutboundMessage.objects.filter(pk=outbound.pk).update(
+            subject=outbound.subject, body_text=outbound.body_text
+        )
     headers = {
         "Message-ID": outbound.message_id,
         "X-Guichet-Case": outbound.case.reference,
