@@ -8,6 +8,9 @@
     guichet mail poll [--watch | --schedule]            fetch the IMAP mailboxes
     guichet mail retry [ID ...]    process what is pending, retry the quarantine
     guichet token create EMAIL     prints a new API token
+    guichet sla due --calendar NAME --start ISO8601 --minutes N     the due instant
+    guichet sla between --calendar NAME --start ISO8601 --end ISO8601  business minutes
+    guichet sla rebuild | recompute --calendar NAME  service clocks from the event log
     guichet check                  configuration and database health
 
 Every failure prints one line and exits non-zero; set GUICHET_DEBUG=1 for the traceback.
