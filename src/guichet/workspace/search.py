@@ -178,7 +178,7 @@ def _sql_statements(cap: int) -> dict[tuple[str, str], str]:
             f"{_PG_BODY_MATCH} LIMIT {cap}) b)"
         ),
         ("sqlite", "subjects"): (
-            "SELECT rowid FROM workspace_case_fts WHERE workspace_case_fts MATCH %s "  # noqa: S608
+            "SELECT rowid AS id FROM workspace_case_fts WHERE workspace_case_fts MATCH %s "  # noqa: S608
             f"ORDER BY rowid DESC LIMIT {cap}"
         ),
         ("sqlite", "bodies"): (
@@ -218,9 +218,17 @@ def search_case_filter(query: SearchQuery) -> Q:
             word_q &= Q(subject__icontains=term) | Q(contacts__body_text__icontains=term)
         return condition | word_q
     argument = _vendor_argument(query, vendor)
-    subjects = RawSQL(_SQL[vendor, "subjects"], (argument,))  # noqa: S611 (constant SQL)
-    bodies = RawSQL(_SQL[vendor, "bodies"], (argument,))  # noqa: S611 (constant SQL)
-    return condition | Q(pk__in=subjects) | Q(pk__in=bodies)
+    # One subquery (a UNION of both sources, and of the reference) rather than OR-ed ones: the
+    # planners then join on the few matching ids instead of walking every case and probing.
+    sql = (
+        f"SELECT id FROM ({_SQL[vendor, 'subjects']}) AS subjects "  # noqa: S608
+        f"UNION SELECT case_id FROM ({_SQL[vendor, 'bodies']}) AS bodies"
+    )
+    params: list[str] = [argument, argument]
+    if query.reference:
+        sql += " UNION SELECT id FROM cases_case WHERE reference = %s"
+        params.append(query.reference)
+    return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (constant SQL, parameters)
 
 
 def search_cap_reached(query: SearchQuery) -> bool:
