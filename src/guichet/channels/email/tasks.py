@@ -65,9 +65,12 @@ def _poll_waiting() -> bool:
 
 
 def _on_contact_created(*, case_id: int, contact_id: int) -> None:
-    contact = Contact.objects.filter(pk=contact_id).select_related("author_user").first()
-    if contact is None or contact.kind != ContactKind.REPLY or contact.channel != Channel.EMAIL:
+    # Most contacts are not email replies: look at two columns before loading anything.
+    if not Contact.objects.filter(
+        pk=contact_id, kind=ContactKind.REPLY, channel=Channel.EMAIL
+    ).exists():
         return
+    contact = Contact.objects.select_related("author_user").get(pk=contact_id)
     from guichet.channels.email.services import outbound_reply_queue
 
     try:
