@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guichet.channels.portal.forms import PortalForm
+from guichet.channels.portal.forms import PortalForm, complaint_field, remedy_field
 from guichet.proximity.choices import AbsenceKind, CallOutcome
 
 MAX_MESSAGE = 10_000
@@ -76,6 +76,9 @@ class WriteToAdvisorForm(PortalForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Write your message.")},
     )
+    # A complaint is as easy to make here as anywhere else on the portal.
+    is_complaint = complaint_field()
+    remedy_sought = remedy_field()
 
 
 class TalkForm(PortalForm):

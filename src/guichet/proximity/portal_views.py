@@ -97,6 +97,8 @@ def advisor(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 subject=form.cleaned_data["subject"],
                 message=form.cleaned_data["message"],
+                complaint=form.cleaned_data["is_complaint"],
+                remedy_sought=form.cleaned_data["remedy_sought"],
             )
         except ApplicationError as exc:
             form.add_application_error(exc)

@@ -16,5 +16,8 @@ class QualityConfig(AppConfig):
 
 def _on_contact_created(*, case_id: int, contact_id: int, **_ignored) -> None:
     from guichet.quality.services.intake import complaint_first_written_from_contact
+    from guichet.quality.services.suggestions import complaint_suggestion_from_contact
 
     complaint_first_written_from_contact(case_id=case_id, contact_id=contact_id)
+    # Any channel's inbound customer message that reads like a complaint suggests one.
+    complaint_suggestion_from_contact(case_id=case_id, contact_id=contact_id)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("complaints/", views.register, name="register"),
     path("complaints/print/", views.register_print, name="register_print"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
+    path("complaints/suggestion/dismiss/", views.suggestion_dismiss, name="suggestion_dismiss"),
     path("complaints/<str:reference>/", views.complaint_detail, name="complaint"),
     path("complaints/<str:reference>/<slug:step>/", views.complaint_step, name="complaint_step"),
     path("causes/", views.causes, name="causes"),

@@ -89,6 +89,30 @@ def _message_field(label: str) -> forms.CharField:
     )
 
 
+MAX_REMEDY = 2_000
+
+
+def complaint_field() -> forms.BooleanField:
+    # As easy to reach as the request itself: one tick on every form the customer writes with.
+    return forms.BooleanField(
+        required=False,
+        label=_("This is a complaint"),
+        help_text=_(
+            "Tick this if you are dissatisfied and expect an answer from us: your complaint gets "
+            "its own reference and deadlines, and a person follows it."
+        ),
+    )
+
+
+def remedy_field() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        label=_("What would put things right for you? (optional)"),
+        max_length=MAX_REMEDY,
+        widget=forms.Textarea(attrs={"rows": 3, "data-complaint-remedy": ""}),
+    )
+
+
 # Where the services' field names differ from the forms'.
 SERVICE_FIELDS = {"body": "message", "password": "new_password1"}
 
@@ -133,11 +157,21 @@ class RequestForm(PortalForm):
     )
     category = _category_field()
     message = _message_field(_("How can we help?"))
+    is_complaint = complaint_field()
+    remedy_sought = remedy_field()
     attachments = _attachments_field()
     # The honeypot: hidden from people (CSS and aria-hidden), filled in by form-filling robots.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    field_order = ["name", "email", "category", "message", "attachments"]
+    field_order = [
+        "name",
+        "email",
+        "category",
+        "message",
+        "is_complaint",
+        "remedy_sought",
+        "attachments",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,11 +190,15 @@ class NewCaseForm(PortalForm):
     )
     category = _category_field()
     message = _message_field(_("Your message"))
+    is_complaint = complaint_field()
+    remedy_sought = remedy_field()
     attachments = _attachments_field()
 
 
 class ReplyForm(PortalForm):
     message = _message_field(_("Your reply"))
+    is_complaint = complaint_field()
+    remedy_sought = remedy_field()
     attachments = _attachments_field()
 
 

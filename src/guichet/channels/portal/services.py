@@ -259,6 +259,19 @@ def subject_from_message(message: str) -> str:
     return f"{cut}…"
 
 
+def _complaint_declare(case: Case, contact: Contact | None, remedy_sought: str) -> None:
+    """The customer ticked "this is a complaint": suggest it for an agent to confirm (the
+    quality app records it; the message's date is the first written complaint, REQ-LEG-02)."""
+    from guichet.quality.services import complaint_declaration_record
+
+    if contact is None:
+        contact = (
+            case.contacts.filter(kind=ContactKind.CUSTOMER_MESSAGE).order_by("created_at", "pk")
+        ).first()
+    if contact is not None:
+        complaint_declaration_record(case=case, contact=contact, remedy_sought=remedy_sought)
+
+
 def _customer_get_or_create(*, email: str, name: str, language: str) -> Customer:
     email = email_normalise(email)
     customer = customer_find_by_email(email=email)
@@ -284,13 +297,15 @@ def portal_request_open(
     category: Category | None = None,
     attachments: list[NewAttachment] | None = None,
     language: str = "",
+    complaint: bool = False,
+    remedy_sought: str = "",
 ) -> Case:
     """A visitor without an account asks for help: the customer is found by email (or
     created) and the case opened. The visitor sees nothing of that customer's other cases:
     following this one takes the link sent to the address."""
     language = language if language in ("fr", "en") else settings.LANGUAGE_CODE
     customer = _customer_get_or_create(email=email, name=name, language=language)
-    return case_open(
+    case = case_open(
         actor=None,
         customer=customer,
         subject=subject_from_message(message) or _("Request"),
@@ -299,6 +314,9 @@ def portal_request_open(
         category=category,
         attachments=attachments,
     )
+    if complaint:
+        _complaint_declare(case, None, remedy_sought)
+    return case
 
 
 @transaction.atomic
@@ -310,6 +328,8 @@ def portal_case_new(
     category: Category | None = None,
     attachments: list[NewAttachment] | None = None,
     follows: Case | None = None,
+    complaint: bool = False,
+    remedy_sought: str = "",
 ) -> Case:
     """A signed-in customer opens a new request, possibly following up an older one."""
     customer = portal_customer_for_user(user=user)
@@ -319,7 +339,7 @@ def portal_case_new(
     if follows is not None:
         body = _("Follow-up to my request %(reference)s.") % {"reference": follows.reference}
         body = f"{body}\n\n{message}"
-    return case_open(
+    case = case_open(
         actor=user,
         customer=customer,
         subject=subject,
@@ -328,6 +348,9 @@ def portal_case_new(
         category=category,
         attachments=attachments,
     )
+    if complaint:
+        _complaint_declare(case, None, remedy_sought)
+    return case
 
 
 def portal_can_reply(case: Case) -> bool:
@@ -348,7 +371,13 @@ def portal_can_reopen(case: Case, *, at: datetime | None = None) -> bool:
 
 @transaction.atomic
 def portal_reply(
-    *, user: User, case: Case, message: str, attachments: list[NewAttachment] | None = None
+    *,
+    user: User,
+    case: Case,
+    message: str,
+    attachments: list[NewAttachment] | None = None,
+    complaint: bool = False,
+    remedy_sought: str = "",
 ) -> Contact:
     """The customer writes on an open case. A finished case is reopened only with a reason
     (portal_case_reopen), so a reply cannot silently reopen it past the delay."""
@@ -356,7 +385,7 @@ def portal_reply(
         raise Conflict(
             _("This request is finished: reopen it or open a new request."), code="case_finished"
         )
-    return contact_add(
+    contact = contact_add(
         actor=user,
         case=case,
         kind=ContactKind.CUSTOMER_MESSAGE,
@@ -364,6 +393,9 @@ def portal_reply(
         channel=Channel.PORTAL,
         attachments=attachments,
     )
+    if complaint:
+        _complaint_declare(case, contact, remedy_sought)
+    return contact
 
 
 @transaction.atomic

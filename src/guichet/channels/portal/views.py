@@ -45,6 +45,15 @@ from guichet.core.errors import ApplicationError, NotFound
 from guichet.core.errors import PermissionDenied as AppPermissionDenied
 
 SESSION_SENT = "portal_sent"
+
+
+def _complaint_noted() -> str:
+    return _(
+        "We have noted that this is a complaint. A person confirms it and sends you its "
+        "reference; you can follow it on this page."
+    )
+
+
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 # Files are served as downloads; these types are kept, anything else becomes a plain download.
@@ -176,12 +185,18 @@ def front(request: HttpRequest) -> HttpResponse:
             category=data["category"],
             attachments=attachments_from(data["attachments"]),
             language=get_language() or "",
+            complaint=data["is_complaint"],
+            remedy_sought=data["remedy_sought"],
         )
     except ApplicationError as exc:
         form.add_application_error(exc)
         return _invalid(request, "portal/front.html", context)
     throttle_record(action=ThrottledAction.REQUEST, keys=keys)
-    request.session[SESSION_SENT] = {"reference": case.reference, "email": data["email"].lower()}
+    request.session[SESSION_SENT] = {
+        "reference": case.reference,
+        "email": data["email"].lower(),
+        "complaint": bool(data["is_complaint"]),
+    }
     return redirect("portal:sent")
 
 
@@ -355,11 +370,15 @@ def request_reply(request: HttpRequest, reference: str) -> HttpResponse:
                 case=case,
                 message=form.cleaned_data["message"],
                 attachments=attachments_from(form.cleaned_data["attachments"]),
+                complaint=form.cleaned_data["is_complaint"],
+                remedy_sought=form.cleaned_data["remedy_sought"],
             )
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
             messages.success(request, _("Your message is sent."))
+            if form.cleaned_data["is_complaint"]:
+                messages.info(request, _complaint_noted())
             return redirect(reverse("portal:request_detail", args=[case.reference]) + "#latest")
     context = _detail_context(request, case.reference, reply_form=form)
     return _invalid(request, "portal/request_detail.html", context)
@@ -419,6 +438,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
                 attachments=attachments_from(data["attachments"]),
                 follows=follows,
+                complaint=data["is_complaint"],
+                remedy_sought=data["remedy_sought"],
             )
         except ApplicationError as exc:
             form.add_application_error(exc)
@@ -428,6 +449,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 _("Your request is registered under the reference %(reference)s.")
                 % {"reference": case.reference},
             )
+            if data["is_complaint"]:
+                messages.info(request, _complaint_noted())
             return redirect("portal:request_detail", reference=case.reference)
     return _invalid(request, "portal/request_new.html", {"form": form, "follows": follows})
 

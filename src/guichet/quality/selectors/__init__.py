@@ -27,6 +27,11 @@ from guichet.quality.selectors.reviews import (
     quality_scores,
     surveys_csat,
 )
+from guichet.quality.selectors.suggestions import (
+    Suggestion,
+    complaint_panel,
+    complaint_suggestion_pending,
+)
 
 __all__ = [
     "PLAIN_STATUS",
@@ -36,12 +41,15 @@ __all__ = [
     "Indicators",
     "RegisterFilters",
     "ScoreRow",
+    "Suggestion",
     "calibrations",
     "complaint_indicators",
     "complaint_overview",
+    "complaint_panel",
     "complaint_register",
     "complaint_status_for_customer",
     "complaint_steps",
+    "complaint_suggestion_pending",
     "csat_provider_set",
     "csat_text",
     "quality_scores",

@@ -33,6 +33,11 @@ from guichet.quality.services.reviews import (
     review_dispute,
     reviews_sample_week,
 )
+from guichet.quality.services.suggestions import (
+    complaint_declaration_record,
+    complaint_suggestion_dismiss,
+    complaint_suggestion_from_contact,
+)
 
 __all__ = [
     "Mark",
@@ -43,6 +48,7 @@ __all__ = [
     "complaint_assess",
     "complaint_close",
     "complaint_decide",
+    "complaint_declaration_record",
     "complaint_handler_set",
     "complaint_holding_reply",
     "complaint_investigate",
@@ -52,6 +58,8 @@ __all__ = [
     "complaint_open",
     "complaint_reopen",
     "complaint_respond",
+    "complaint_suggestion_dismiss",
+    "complaint_suggestion_from_contact",
     "complaint_suggestion_record",
     "complaints_mediation_due",
     "mediator_active",

@@ -24,6 +24,7 @@ from guichet.quality.choices import (
 from guichet.quality.delays import deadlines_compute, targets_for
 from guichet.quality.detection import complaint_keywords
 from guichet.quality.models import Complaint, ComplaintStep
+from guichet.quality.selectors.suggestions import complaint_suggestion_pending
 from guichet.quality.services.policy import policy_get
 from guichet.quality.services.steps import (
     _field_error,
@@ -81,9 +82,17 @@ def complaint_open(
         raise Conflict(_("This case was merged into another one."), code="case_merged")
     if Complaint.objects.filter(case=case).exists():
         raise Conflict(_("This case is already a complaint."), code="already_complaint")
-    received_at = received_at or _default_received_at(case, at)
+    # A confirmed suggestion: the complaint was received with the customer's message that made
+    # it one (REQ-LEG-07), and that message is the first written complaint (REQ-LEG-02).
+    suggestion = complaint_suggestion_pending(case)
+    message_at = suggestion.message_at if suggestion is not None else None
+    if message_at is not None and message_at > at:
+        message_at = None
+    received_at = received_at or message_at or _default_received_at(case, at)
     if received_at > at:
         raise _field_error("received_at", _("The complaint cannot be received in the future."))
+    if first_written_at is None and message_at and suggestion.message_channel in WRITTEN_CHANNELS:
+        first_written_at = message_at
     if first_written_at is None and case.channel in WRITTEN_CHANNELS:
         first_written_at = received_at
     if first_written_at is not None and first_written_at > at:
@@ -129,15 +138,28 @@ def complaint_open(
 
 @transaction.atomic
 def complaint_suggestion_record(
-    *, case: Case, text: str, source: str, at: datetime | None = None
+    *,
+    case: Case,
+    text: str,
+    source: str,
+    at: datetime | None = None,
+    contact: Contact | None = None,
 ) -> bool:
     """For the channels: note in the timeline that a message reads like a complaint, so an agent
-    can confirm it. Returns True when a suggestion was recorded (once per case)."""
+    can confirm it. Returns True when a suggestion was recorded (once per case). With `contact`
+    (the customer's message), its date becomes the receipt when an agent confirms."""
     keywords = complaint_keywords(text)
     if not keywords or Complaint.objects.filter(case=case).exists():
         return False
     if case.events.filter(kind=EventKind.COMPLAINT_SUGGESTED).exists():
         return False
+    message = {}
+    if contact is not None:
+        message = {
+            "contact_id": contact.pk,
+            "message_at": contact.created_at.isoformat(),
+            "message_channel": contact.channel,
+        }
     event_record(
         case=case,
         kind=EventKind.COMPLAINT_SUGGESTED,
@@ -145,6 +167,7 @@ def complaint_suggestion_record(
         at=at or timezone.now(),
         source=source,
         keywords=keywords[:10],
+        **message,
     )
     return True
 

@@ -12,6 +12,7 @@ from guichet.quality.views.complaints import (
     home,
     register,
     register_print,
+    suggestion_dismiss,
 )
 from guichet.quality.views.customer import customer_answer
 from guichet.quality.views.reviews import (
@@ -42,4 +43,5 @@ __all__ = [
     "reviews",
     "samples_draw",
     "scores",
+    "suggestion_dismiss",
 ]

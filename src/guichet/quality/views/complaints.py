@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from guichet.accounts.models import User
 from guichet.cases.access import case_get_for_user
 from guichet.cases.models import Category, Contact
-from guichet.core.errors import ApplicationError, NotFound
+from guichet.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from guichet.quality import flows, selectors, services
 from guichet.quality.access import (
     complaint_get_for_user,
@@ -130,13 +131,21 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     existing = Complaint.objects.filter(case=case).first()
     if existing is not None:
         return redirect("quality:complaint", reference=existing.reference)
-    first = Contact.objects.filter(case=case).order_by("created_at", "pk").first()
-    context = {
-        "case": case,
-        "keywords": complaint_keywords(first.body_text if first else ""),
-        "form": request.POST,
-    }
+    # A pending suggestion (the customer said so, or keywords) is what the agent confirms here.
+    suggestion = selectors.complaint_suggestion_pending(case)
+    if suggestion is not None:
+        keywords = suggestion.keywords
+    else:
+        first = Contact.objects.filter(case=case).order_by("created_at", "pk").first()
+        keywords = complaint_keywords(first.body_text if first else "")
+    form = request.POST
+    if request.method != "POST" and suggestion is not None and suggestion.remedy_sought:
+        form = {"remedy_sought": suggestion.remedy_sought}
+    context = {"case": case, "keywords": keywords, "suggestion": suggestion, "form": form}
     if request.method == "POST":
+        source = "suggested" if request.POST.get("suggested") else "agent"
+        if suggestion is not None and suggestion.declared:
+            source = "customer"
         try:
             complaint = services.complaint_open(
                 actor=request.user,
@@ -144,7 +153,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 remedy_sought=request.POST.get("remedy_sought", ""),
                 description=request.POST.get("description", ""),
                 first_written_at=_aware(request.POST.get("first_written_at")),
-                source="suggested" if request.POST.get("suggested") else "agent",
+                source=source,
             )
         except ApplicationError as exc:
             if exc.status != 422:
@@ -154,6 +163,25 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Complaint %(ref)s opened.") % {"ref": complaint.reference})
         return redirect("quality:complaint", reference=complaint.reference)
     return render(request, "quality/complaint_new.html", context)
+
+
+@require_POST
+@staff_page
+def suggestion_dismiss(request: HttpRequest) -> HttpResponse:
+    """The case page's "Not a complaint": the suggestion is set aside, the case goes on."""
+    case = case_get_for_user(user=request.user, reference=request.POST.get("case") or "")
+    try:
+        services.complaint_suggestion_dismiss(
+            actor=request.user, case=case, note=request.POST.get("note", "")
+        )
+    except (ValidationFailed, Conflict) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Noted: this case is not a complaint."))
+    try:
+        return redirect(reverse("workspace:case", args=[case.reference]))
+    except NoReverseMatch:
+        return redirect("quality:home")
 
 
 def _aware(value: str | None):
