@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -63,11 +64,18 @@ def attachments_from(files: list[UploadedFile]) -> list[NewAttachment]:
     ]
 
 
+def _attachments_help() -> str:
+    return _("Photos, invoices, screenshots: up to %(n)d files of %(mb)d MB each.") % {
+        "n": settings.GUICHET_PORTAL_MAX_FILES,
+        "mb": settings.GUICHET_PORTAL_MAX_FILE_MB,
+    }
+
+
 def _attachments_field() -> MultipleFileField:
+    # The form classes are built at import: the help text is worded when a page shows it, in
+    # the visitor's language (a plain `%` would freeze the language of the import).
     return MultipleFileField(
-        label=_("Attachments (optional)"),
-        help_text=_("Photos, invoices, screenshots: up to %(n)d files of %(mb)d MB each.")
-        % {"n": settings.GUICHET_PORTAL_MAX_FILES, "mb": settings.GUICHET_PORTAL_MAX_FILE_MB},
+        label=_("Attachments (optional)"), help_text=lazy(_attachments_help, str)()
     )
 
 
