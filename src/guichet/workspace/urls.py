@@ -17,4 +17,5 @@ urlpatterns = [
     path("cases/<str:reference>/history/", views.case_history, name="case_history"),
     path("cases/<str:reference>/macros/<int:macro_id>/", views.case_macro, name="case_macro"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
+    path("macros/", views.macros, name="macros"),
 ]

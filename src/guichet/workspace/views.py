@@ -33,6 +33,7 @@ from guichet.cases.choices import CaseStatus, Channel, ContactKind, Priority
 from guichet.cases.models import Case, Category
 from guichet.core.errors import ApplicationError, NotFound, PermissionDenied
 from guichet.customers.selectors import customer_get_for_user
+from guichet.knowledge import services as knowledge_services
 from guichet.knowledge.placeholders import PLACEHOLDERS
 from guichet.knowledge.selectors import macro_get_for_user, macro_list_for_user, macro_render
 from guichet.workspace import selectors
@@ -379,6 +380,60 @@ def case_next(request: HttpRequest, reference: str) -> HttpResponse:
         messages.info(request, _("No more cases in this view."))
         return HttpResponseRedirect(f"{reverse('workspace:inbox')}?{urlencode({'view': view})}")
     return HttpResponseRedirect(_case_url(following, view))
+
+
+# --- Macros --------------------------------------------------------------------------------
+
+
+def _macro_teams(user: User) -> list[Team]:
+    """Teams whose macros this user manages (supervisors: all)."""
+    qs = Team.objects.order_by("name")
+    return list(qs if user.sees_all_teams else qs.filter(members=user))
+
+
+@agent_view
+def macros(request: HttpRequest) -> HttpResponse:
+    """Saved replies: the ones this agent may use, and a form to add one for a team."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        team_value = request.POST.get("team", "")
+        team = None
+        if team_value:
+            team = Team.objects.filter(pk=team_value).first() if team_value.isdigit() else None
+        try:
+            if request.POST.get("macro"):
+                macro = macro_get_for_user(
+                    user=request.user,
+                    macro_id=int(request.POST["macro"]) if request.POST["macro"].isdigit() else 0,
+                    include_inactive=True,
+                )
+                knowledge_services.macro_update(
+                    actor=request.user, macro=macro, is_active=request.POST.get("active") == "1"
+                )
+                messages.success(request, _("Macro updated."))
+            else:
+                if team_value and team is None:
+                    raise ApplicationError(_("Unknown team."), code="unknown_team")
+                knowledge_services.macro_create(
+                    actor=request.user,
+                    team=team,
+                    name=request.POST.get("name", ""),
+                    body=request.POST.get("body", ""),
+                )
+                messages.success(request, _("Macro saved."))
+            return HttpResponseRedirect(reverse("workspace:macros"), status=303)
+        except NotFound:
+            raise
+        except ApplicationError as exc:
+            errors["macro"] = exc.message
+    context = {
+        "macros": list(macro_list_for_user(user=request.user, include_inactive=True)),
+        "teams": _macro_teams(request.user),
+        "placeholders": [(name, label) for name, (label, _fn) in PLACEHOLDERS.items()],
+        "errors": errors,
+        "posted": request.POST if request.method == "POST" else {},
+    }
+    return render(request, "workspace/macros.html", context, status=422 if errors else 200)
 
 
 # --- Customer page -------------------------------------------------------------------------
