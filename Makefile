@@ -48,8 +48,23 @@ format: dev
 	$(BIN)/ruff check --fix src tests $(wildcard benchmarks)
 	$(BIN)/ruff format src tests $(wildcard benchmarks)
 
+# Every folder of src/guichet with a locale/ keeps its own catalogue (Django loads each installed
+# app's locale/); src/guichet/locale is the project's, for templates/ and config/. A folder's run
+# leaves out its sub-folders that keep their own catalogue (the project's run: every app folder).
+# Run without settings: with LOCALE_PATHS set, makemessages would put every string in the project's.
+# Then every catalogue is compiled; the .mo files are committed (gettext may be missing at install).
 messages: dev
-	cd src/guichet && ../../$(BIN)/django-admin makemessages -l fr -l en --no-obsolete && ../../$(BIN)/django-admin compilemessages
+	@set -e; for dir in $$(find src/guichet -type d -name locale -not -path '*/locale/*' | sed 's|/locale$$||' | sort); do \
+	  if [ "$$dir" = src/guichet ]; then \
+	    skip=$$(cd $$dir && find . -mindepth 1 -maxdepth 1 -type d ! -name templates ! -name config ! -name locale); \
+	  else \
+	    skip=$$(cd $$dir && find . -mindepth 2 -type d -name locale -not -path '*/locale/*' | sed 's|/locale$$||'); \
+	  fi; \
+	  echo "makemessages in $$dir"; \
+	  (cd $$dir && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin makemessages -l fr -l en --no-obsolete \
+	    $$(for s in $$skip; do printf -- '--ignore=%s/* ' "$${s#./}"; done) >/dev/null); \
+	done
+	cd src/guichet && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin compilemessages
 
 bench: dev
 	$(BIN)/python benchmarks/run.py

@@ -75,7 +75,8 @@ def test_token_create_prints_only_a_token(initialised):
 
 
 def test_token_create_for_an_unknown_email_fails_with_a_reason(initialised):
-    result = run(["token", "create", "nobody@x.test"], initialised)
+    # (in English: the install's language, LANGUAGE_CODE, is French unless set)
+    result = run(["token", "create", "nobody@x.test"], initialised, LANGUAGE_CODE="en")
     assert result.returncode == 1
     assert "No active user with the email nobody@x.test" in result.stderr
     assert result.stdout == ""

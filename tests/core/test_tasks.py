@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from guichet.cases.services import case_open
+from guichet.customers.services import customer_create
 from tests.core import tasks_for_tests
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,4 +72,17 @@ def test_a_new_portal_case_sends_the_customer_an_acknowledgement_with_reference_
     assert message.to == [customer.email]
     assert case.reference in message.subject
     assert "Camille" in message.body
-    assert "référence" in message.body or "reference" in message.body
+    assert f"sous la référence {case.reference}" in message.body
+    assert "reference" not in message.body
+
+
+def test_an_english_customer_gets_the_acknowledgement_in_english(agent):
+    # given a case opened for a customer who prefers English
+    customer = customer_create(name="John Smith", email="john.smith@example.test", language="en")
+    case = case_open(actor=agent, customer=customer, subject="Double invoice", body_text="Twice.")
+    # when the worker runs the queued acknowledgement
+    _run_worker()
+    # then the email is in English
+    (message,) = mail.outbox
+    assert f"under the reference {case.reference}" in message.body
+    assert "référence" not in message.body

@@ -252,20 +252,21 @@ def test_no_note_on_a_received_complaint(complaint, agent):
 
 
 # ---- what the customer is told, and the mediator (REQ-LEG-01, REQ-CMP-06/10) -------------------
+# The complainant writes in French (Customer.language "fr"), so what she is told is in French.
 
 
 def test_the_acknowledgement_gives_reference_next_step_and_mediator(complaint, agent, mediator):
     services.complaint_acknowledge(actor=agent, complaint=complaint)
     text = notices(complaint.case)[-1]
     assert complaint.reference in text
-    assert "Next step" in text
+    assert "Prochaine étape" in text
     assert mediator.name in text and mediator.website in text
 
 
 def test_a_refusal_is_answered_with_the_mediators_details(complaint, agent, mediator):
     complaint = walk_to(complaint, agent, S.REFUSED)
     text = notices(complaint.case)[-1]
-    assert "do not accept" in text
+    assert "vous n'acceptez pas notre réponse" in text
     assert mediator.name in text and mediator.address in text and mediator.website in text
     assert complaint.mediation_informed_at is not None
 
@@ -276,12 +277,12 @@ def test_a_final_decision_carries_the_mediators_details(complaint, agent, mediat
         actor=agent, complaint=complaint, reason=ClosureReason.FINAL_DECISION
     )
     text = notices(complaint.case)[-1]
-    assert "final decision" in text and mediator.website in text
+    assert "décision définitive" in text and mediator.website in text
 
 
 def test_without_a_configured_mediator_nothing_is_invented(complaint, agent):
     complaint = walk_to(complaint, agent, S.REFUSED)
-    assert "mediator" not in notices(complaint.case)[-1]
+    assert "médiateur" not in notices(complaint.case)[-1]
 
 
 def test_the_response_is_a_public_reply(complaint, agent):
@@ -304,7 +305,7 @@ def test_unresolved_after_two_months_the_customer_gets_the_mediator(complaint, a
     assert services.complaints_mediation_due(now=after) == [complaint.pk]
     assert services.complaint_mediation_inform(complaint_id=complaint.pk, now=after)
     text = notices(complaint.case)[-1]
-    assert "not yet resolved" in text and mediator.name in text and mediator.address in text
+    assert "pas encore résolue" in text and mediator.name in text and mediator.address in text
     assert not services.complaint_mediation_inform(complaint_id=complaint.pk, now=after)
     assert complaint.steps.filter(kind="mediation_informed").count() == 1
 
