@@ -29,6 +29,7 @@ CASE_KEYS = {
     "first_response_at",
     "resolved_at",
     "closed_at",
+    "sla",  # the nearest service target (guichet.sla)
 }
 
 

@@ -154,3 +154,15 @@ def test_policies_list_costs_a_fixed_number_of_queries(agent_api):
     with CaptureQueriesContext(connection) as second:
         agent_api.get("/api/v1/sla/policies")
     assert len(second) == len(first)
+
+
+def test_the_case_representation_carries_its_nearest_due_time(open_case, agent_api):
+    case = open_case(at=paris(2030, 5, 6, 9, 0))
+    detail = agent_api.get(f"/api/v1/cases/{case.reference}").json()
+    assert detail["sla"] == {
+        "next_target": "first_response",
+        "next_due_at": "2030-05-06T16:00:00Z",
+        "paused_since": None,
+    }
+    listed = agent_api.get("/api/v1/cases").json()["items"][0]
+    assert listed["sla"]["next_due_at"] == "2030-05-06T16:00:00Z"

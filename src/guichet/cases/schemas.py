@@ -45,6 +45,15 @@ class CaseIn(Schema):
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
+class CaseClockRef(Schema):
+    """The case's nearest running service target, kept by guichet.sla (details at
+    /api/v1/sla/cases/{reference})."""
+
+    next_target: str
+    next_due_at: datetime | None
+    paused_since: datetime | None
+
+
 class CaseOut(Schema):
     reference: str
     subject: str
@@ -62,10 +71,23 @@ class CaseOut(Schema):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    sla: CaseClockRef | None = None
 
     @staticmethod
     def resolve_category(obj) -> str | None:
         return obj.category.slug if obj.category_id else None
+
+    @staticmethod
+    def resolve_sla(obj) -> dict | None:
+        # The reverse one-to-one "sla_clock" belongs to guichet.sla; read by name, not imported.
+        clock = getattr(obj, "sla_clock", None)
+        if clock is None:
+            return None
+        return {
+            "next_target": clock.next_kind,
+            "next_due_at": clock.next_due_at,
+            "paused_since": clock.paused_since,
+        }
 
     @staticmethod
     def resolve_tags(obj) -> list[str]:

@@ -44,7 +44,7 @@ def case_list(
 ) -> tuple[list[Case], str | None]:
     qs = (
         case_queryset_for_user(user=user)
-        .select_related("customer", "owner", "team", "category", "merged_into")
+        .select_related("customer", "owner", "team", "category", "merged_into", "sla_clock")
         .prefetch_related("tags")
     )
     if filters.status:

@@ -605,7 +605,11 @@ def _insert_events(events: list[CaseEvent]) -> None:
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
     # What Django's SQLite backend stores (naive UTC, str()), without its per-value checks.
-    return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return str(value.replace(tzinfo=None))
 
 
 def _update_many(model, fields: tuple[str, ...], key: str, rows: list[tuple]) -> None:
