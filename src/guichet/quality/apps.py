@@ -12,6 +12,8 @@ class QualityConfig(AppConfig):
         from guichet.quality import tasks  # noqa: F401  (registers the tasks with django-tasks)
 
         hooks_register("contact.created", _on_contact_created)
+        hooks_register("complaint.opened", _on_complaint_opened)
+        hooks_register("complaint.step", _on_complaint_step)
 
 
 def _on_contact_created(*, case_id: int, contact_id: int, **_ignored) -> None:
@@ -21,3 +23,31 @@ def _on_contact_created(*, case_id: int, contact_id: int, **_ignored) -> None:
     complaint_first_written_from_contact(case_id=case_id, contact_id=contact_id)
     # Any channel's inbound customer message that reads like a complaint suggests one.
     complaint_suggestion_from_contact(case_id=case_id, contact_id=contact_id)
+
+
+def _on_complaint_opened(*, complaint_id: int, **_ignored) -> None:
+    """Progress messages at each pre-set deadline (REQ-CMP-05) and the mediator's notice when
+    the legal delay passes, scheduled on the task queue."""
+    from guichet.quality.models import Complaint
+    from guichet.quality.services.progress import (
+        complaint_mediation_schedule,
+        complaint_progress_schedule,
+    )
+
+    complaint = Complaint.objects.filter(pk=complaint_id).first()
+    if complaint is not None:
+        complaint_progress_schedule(complaint=complaint)
+        complaint_mediation_schedule(complaint=complaint)
+
+
+def _on_complaint_step(*, complaint_id: int, step: str, **_ignored) -> None:
+    """A holding reply moves the answer deadline: its progress message follows it."""
+    from guichet.quality.choices import StepKind
+    from guichet.quality.models import Complaint
+    from guichet.quality.services.progress import complaint_progress_schedule
+
+    if step != StepKind.HOLDING_REPLY:
+        return
+    complaint = Complaint.objects.filter(pk=complaint_id).first()
+    if complaint is not None:
+        complaint_progress_schedule(complaint=complaint, stages=("answer",))

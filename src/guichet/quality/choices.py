@@ -44,6 +44,7 @@ class StepKind(models.TextChoices):
     MEDIATION_INFORMED = "mediation_informed", _("Mediator information sent")
     HANDLER_CHANGED = "handler_changed", _("Handler changed")
     MEDIATION = "mediation", _("Mediation")
+    PROGRESS = "progress", _("Progress message sent")
 
 
 class ComplaintSource(models.TextChoices):

@@ -123,3 +123,31 @@ def mediation_due_text(complaint: Complaint, *, mediator: Mediator) -> str:
             "also entitled to refer it to the consumer mediator."
         ) % {"reference": complaint.reference}
         return _join(body, mediator_text(mediator, complaint=complaint))
+
+
+def progress_text(complaint: Complaint, *, stage: str) -> str:
+    """REQ-CMP-05: at a pre-set deadline, where the complaint stands and what comes next."""
+    from guichet.quality.selectors.complaints import PLAIN_STATUS
+
+    with _in_language(complaint):
+        status, next_step = PLAIN_STATUS[complaint.status]
+        parts = [
+            _("Complaint %(reference)s: where it stands.") % {"reference": complaint.reference},
+            f"{status} {next_step}",
+        ]
+        waiting_answer = complaint.responded_at is None and complaint.answer_due_at is not None
+        if waiting_answer and stage == "answer":
+            parts.append(
+                _(
+                    "We have not been able to give you our answer by %(date)s as announced, and "
+                    "we apologise. We are doing everything we can to answer you very soon."
+                )
+                % {"date": _date(complaint.answer_due_at)}
+            )
+        elif waiting_answer:
+            parts.append(
+                _("You will have our answer by %(date)s at the latest.")
+                % {"date": _date(complaint.answer_due_at)}
+            )
+        parts.append(_("To add anything, simply reply to this message."))
+        return _join(*parts)

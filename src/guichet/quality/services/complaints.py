@@ -228,6 +228,14 @@ def complaint_holding_reply(
         actor=actor,
         at=at,
     )
+    # A step without a change of status; the answer deadline moved (progress messages follow).
+    hooks_emit(
+        "complaint.step",
+        complaint_id=complaint.pk,
+        step=StepKind.HOLDING_REPLY,
+        old=complaint.status,
+        new=complaint.status,
+    )
     return complaint
 
 

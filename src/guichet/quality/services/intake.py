@@ -192,4 +192,9 @@ def complaint_first_written_from_contact(*, case_id: int, contact_id: int) -> bo
     changed = Complaint.objects.filter(case_id=case_id, first_written_at__isnull=True).update(
         first_written_at=contact["created_at"]
     )
+    if changed:
+        # The mediation delay now counts from this message: schedule the notice for its end.
+        from guichet.quality.services.progress import complaint_mediation_schedule
+
+        complaint_mediation_schedule(complaint=Complaint.objects.get(case_id=case_id))
     return bool(changed)
