@@ -70,6 +70,19 @@ def test_bulk_rows_equal_the_rows_the_services_write():
         assert mine == theirs
 
 
+def test_two_process_bulk_writes_the_same_rows():
+    # given the same bulk load in one process, then with the stories built in a second one
+    demo_wipe()
+    demo_generate(cases=90, seed=8, end_ts=END_TS, derived=False, bulk=True, batch=25)
+    one_process = _rows()
+    demo_wipe()
+    demo_generate(
+        cases=90, seed=8, end_ts=END_TS, derived=False, bulk=True, batch=25, parallel=True
+    )
+    # then the rows are the same
+    assert _rows() == one_process
+
+
 def test_case_numbers_carry_on_after_a_bulk_load():
     # given a bulk load
     demo_wipe()

@@ -10,12 +10,14 @@ PostgreSQL gets synchronous_commit=off and COPY."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 import string
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from html import escape
+from queue import Empty
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -224,8 +226,10 @@ def _postgres_time(ts: int) -> Any:
 
 
 class BulkWriter:
-    def __init__(self, *, batch: int = 5000) -> None:
+    def __init__(self, *, batch: int = 5000, parallel: bool = False) -> None:
         self.batch = batch
+        # Stories and rows in a second process while this one writes (needs fork: Linux).
+        self.parallel = parallel and "fork" in multiprocessing.get_all_start_methods()
         self.dt: Callable[[int], Any] = (
             _postgres_time if connection.vendor == "postgresql" else _sqlite_time
         )
@@ -361,17 +365,86 @@ class BulkWriter:
         number: int,
         progress: Callable[[int], object],
     ) -> None:
+        if self.parallel:
+            self._cases_write_pipelined(plans, number, progress)
+            return
+        for rows in self._case_batches(plans, number):
+            self._rows_flush(rows)
+            progress(rows[-1])
+
+    def _case_batches(
+        self, plans: Callable[[], Iterable[CasePlan]], number: int
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of `batch` cases at a time: (cases, tags, contacts, events, first id, last
+        id, ids to go on from, count)."""
         pending = 0
         for plan in plans():
             self._case(plan, number)
             number += 1
             pending += 1
             if pending == self.batch:
-                self._flush(self.cases, self.case_tags, self.contacts, self.events)
-                progress(pending)
+                yield self._rows_take(pending)
                 pending = 0
-        self._flush(self.cases, self.case_tags, self.contacts, self.events)
-        progress(pending)
+        yield self._rows_take(pending)
+
+    def _rows_take(self, count: int) -> tuple[Any, ...]:
+        tables = (self.cases, self.case_tags, self.contacts, self.events)
+        rows = tuple(t.rows for t in tables)
+        for table in tables:
+            table.rows = []
+        next_ids = tuple(t.next_id for t in tables)
+        return (*rows, self.first_case_id, self.last_case_id, next_ids, count)
+
+    def _rows_flush(self, rows: tuple[Any, ...]) -> None:
+        tables = (self.cases, self.case_tags, self.contacts, self.events)
+        for table, table_rows, next_id in zip(tables, rows[:4], rows[6], strict=True):
+            table.rows = table_rows
+            table.next_id = next_id
+        if self.first_case_id is None:
+            self.first_case_id = rows[4]
+        self.last_case_id = rows[5]
+        self._flush(*tables)
+
+    def _cases_write_pipelined(
+        self,
+        plans: Callable[[], Iterable[CasePlan]],
+        number: int,
+        progress: Callable[[int], object],
+    ) -> None:
+        """Two processes: a forked child writes the stories and builds their rows, this one
+        writes them to the database. The child never touches the database connection."""
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue(maxsize=3)  # bounded: at most a few batches in flight
+
+        def produce() -> None:
+            try:
+                for rows in self._case_batches(plans, number):
+                    queue.put(rows)
+                queue.put(None)
+            except BaseException as exc:
+                queue.put(f"{type(exc).__name__}: {exc}")
+                raise
+
+        child = context.Process(target=produce, name="guichet-demo-rows", daemon=True)
+        child.start()
+        try:
+            while True:
+                try:
+                    rows = queue.get(timeout=5)
+                except Empty:
+                    if not child.is_alive():
+                        raise RuntimeError("the demo generator stopped unexpectedly") from None
+                    continue
+                if rows is None:
+                    break
+                if isinstance(rows, str):
+                    raise RuntimeError(f"the demo generator failed: {rows}")
+                self._rows_flush(rows)
+                progress(rows[-1])
+        finally:
+            if child.is_alive():
+                child.terminate()
+            child.join()
 
     def _flush(self, *tables: Table) -> None:
         with transaction.atomic():
@@ -610,11 +683,13 @@ class BulkWriter:
             elif isinstance(op, ChangeStatus):
                 new, reason = op.status, op.reason
             elif isinstance(op, Assign):
-                transfer = (owner is not None and op.owner != owner) or (
-                    team is not None and op.team != team
-                )
-                if transfer and op.owner == actor and op.team == team:
-                    transfer = False
+                # The demo always names the new owner (never back to the queue): a change of
+                # owner or team is a transfer, even a colleague's case taken over.
+                team_changed = team is not None and op.team != team
+                transfer = team_changed or (owner is not None and op.owner != owner)
+                given = op.reason.strip()
+                if transfer and op.owner == actor and not team_changed and not given:
+                    given = "taken over"
                 events.append(
                     (
                         event_id,
@@ -622,7 +697,7 @@ class BulkWriter:
                         TRANSFERRED if transfer else ASSIGNED,
                         actor,
                         f'{{"owner_id": {op.owner}, "previous_owner_id": {_n(owner)}, '
-                        f'"team_id": {op.team}, "reason": {_q(op.reason.strip())}}}',
+                        f'"team_id": {op.team}, "reason": {_q(given)}}}',
                         at,
                     )
                 )

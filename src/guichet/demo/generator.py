@@ -46,14 +46,16 @@ from guichet.demo.population import PREMIUM, PROFESSIONNEL, CustomerBook
 from guichet.demo.texts import Texts, french_date, scenarios_for
 
 S, K = CaseStatus, ContactKind
+# Requests asked through the portal or the app fall back to email for customers without an
+# account (about half), hence their larger weights here.
 OPEN_DAY_CHANNELS = (
-    (Channel.EMAIL, 42),
+    (Channel.EMAIL, 36),
     (Channel.PHONE, 22),
-    (Channel.PORTAL, 16),
-    (Channel.CHAT, 13),
-    (Channel.API, 7),
+    (Channel.PORTAL, 27),
+    (Channel.CHAT, 10),
+    (Channel.API, 10),
 )
-CLOSED_DAY_CHANNELS = ((Channel.EMAIL, 60), (Channel.PORTAL, 28), (Channel.API, 12))
+CLOSED_DAY_CHANNELS = ((Channel.EMAIL, 48), (Channel.PORTAL, 38), (Channel.API, 14))
 CATEGORY_WEIGHT = {
     "commande": 18,
     "livraison": 30,
@@ -160,19 +162,22 @@ class CaseGenerator:
         # Today is not over: it gets its share up to now only.
         weights[-1] *= max(0.05, (self.end_ts - instant(last, 0)) / DAY)
         rng = self.rng
+        open_day = tuple(zip(*OPEN_DAY_CHANNELS, strict=True))
+        closed_day = tuple(zip(*CLOSED_DAY_CHANNELS, strict=True))
         for day, count in zip(days, allocate(self.cases, weights), strict=True):
             arrivals = []
             for _ in range(count):
                 if day.business:
-                    channel = rng.choices(*zip(*OPEN_DAY_CHANNELS, strict=True))[0]
+                    channel = rng.choices(*open_day)[0]
                     in_hours = channel in REAL_TIME or rng.random() < 0.8
                     profile = BUSINESS_PROFILE if in_hours else EVENING_PROFILE
                 else:
-                    channel = rng.choices(*zip(*CLOSED_DAY_CHANNELS, strict=True))[0]
+                    channel = rng.choices(*closed_day)[0]
                     profile = WEEKEND_PROFILE
                 ts = sample_time(rng, day.day, profile)
-                if ts > self.end_ts or ts < self.start_ts:
-                    ts = rng.randrange(max(self.start_ts, self.end_ts - 12 * HOUR), self.end_ts)
+                if ts > self.end_ts or ts < self.start_ts:  # later today: not yet, so earlier
+                    earliest = max(self.start_ts, instant(day.day, 0))
+                    ts = rng.randrange(earliest, max(earliest + 1, self.end_ts))
                 arrivals.append((ts, channel))
             arrivals.sort()
             yield from arrivals
