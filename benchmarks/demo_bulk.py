@@ -104,6 +104,7 @@ def main() -> None:
         )
         total = time.perf_counter() - started
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         size_mib = _size(None if connection.vendor == "postgresql" else var_dir) / 2**20
         print(f"database        {connection.vendor}")
         print(f"cases           {result.cases:,}")
@@ -115,7 +116,7 @@ def main() -> None:
         if not args.skip_derived:
             print(f"derived data    {result.derived_seconds:.1f} s (other apps' hooks)")
         print(f"total seconds   {total:.1f}")
-        print(f"peak RSS        {peak_mib:,.0f} MiB")
+        print(f"peak RSS        {peak_mib:,.0f} MiB (writer), {child_mib:,.0f} MiB (generator)")
         print(f"database size   {size_mib:,.0f} MiB")
     finally:
         connection.close()
