@@ -24,6 +24,7 @@ from guichet.proximity.models import (
     HumanRequest,
     ReferentAssignment,
 )
+from guichet.proximity.services.absences import absent_ids
 from guichet.proximity.services.referents import assignment_current
 from guichet.sla.businesstime import Schedule
 from guichet.sla.models import DEFAULT_CALENDAR, Calendar, TeamCalendar
@@ -69,6 +70,26 @@ def customer_advisor(customer: Customer | None) -> AdvisorCard | None:
 
 def customer_referent(customer: Customer) -> ReferentAssignment | None:
     return assignment_current(customer)
+
+
+def customer_advisor_for_staff(customer: Customer, *, at: datetime | None = None) -> dict | None:
+    """For the workspace customer page: the advisor and deputy (full names: staff only), whether
+    they come from the organisation, and who of them is away now; None without an advisor."""
+    assignment = assignment_current(customer)
+    if assignment is None:
+        return None
+    away = absent_ids(
+        agent_ids=[assignment.referent_id, assignment.deputy_id], at=at or timezone.now()
+    )
+    return {
+        "assignment": assignment,
+        "referent": assignment.referent,
+        "deputy": assignment.deputy,
+        "team": assignment.team,
+        "via_organisation": assignment.customer_id is None,
+        "referent_away": assignment.referent_id in away,
+        "deputy_away": assignment.deputy_id in away,
+    }
 
 
 def advisor_photo_visible(*, user: User, agent_id: int) -> AdvisorProfile | None:

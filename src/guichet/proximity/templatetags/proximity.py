@@ -26,6 +26,17 @@ def portal_advisor(context: dict[str, Any]) -> selectors.AdvisorCard | None:
     return selectors.customer_advisor(Customer.objects.filter(user=user).first())
 
 
+@register.inclusion_tag("proximity/includes/customer_advisor.html", takes_context=True)
+def customer_advisor_panel(context: dict[str, Any], customer) -> dict[str, Any]:
+    """`{% customer_advisor_panel customer %}` on the workspace customer page (staff only):
+    the customer's advisor and deputy, and who of them is away now."""
+    user = context.get("user")
+    return {
+        "advisor": selectors.customer_advisor_for_staff(customer) if customer else None,
+        "can_name": bool(user is not None and getattr(user, "sees_all_teams", False)),
+    }
+
+
 @register.inclusion_tag("proximity/portal/numbers.html")
 def contact_numbers_list(numbers=None) -> dict[str, Any]:
     return {"numbers": list(numbers if numbers is not None else selectors.contact_numbers_shown())}
