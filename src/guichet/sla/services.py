@@ -430,51 +430,60 @@ def clocks_recompute_calendar(
         last = ids[-1]
 
 
+@dataclass(frozen=True, slots=True)
+class _NewEvent:
+    """A CaseEvent to insert in bulk (a model instance costs more to build than to write)."""
+
+    case_id: int
+    kind: str
+    data: dict
+    created_at: datetime
+
+
 def _recompute_batch(
     ids: list[int], context: SlaContext, schedule: Schedule, now: datetime
 ) -> None:
-    list(Case.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    # The batch is a range of case ids (keyset order): filtering by range is much cheaper than
+    # an IN list of 2,000 parameters; rows of cases outside the batch are skipped below.
+    first, last = ids[0], ids[-1]
+    wanted = set(ids)
+    list(
+        Case.objects.select_for_update()
+        .filter(pk__gte=first, pk__lte=last)
+        .values_list("pk", flat=True)
+    )
     clocks = {
         case_id: (policy_id, next_alert)
-        for case_id, policy_id, next_alert in CaseClock.objects.filter(case_id__in=ids).values_list(
-            "case_id", "policy_id", "next_alert_at"
-        )
+        for case_id, policy_id, next_alert in CaseClock.objects.filter(
+            case_id__gte=first, case_id__lte=last
+        ).values_list("case_id", "policy_id", "next_alert_at")
+        if case_id in wanted
     }
     runs: dict[int, list[tuple]] = defaultdict(list)
-    for row in CaseTarget.objects.filter(case_id__in=ids, outcome=Outcome.OPEN).values_list(
+    for row in CaseTarget.objects.filter(
+        case_id__gte=first, case_id__lte=last, outcome=Outcome.OPEN
+    ).values_list(
         "id", "case_id", "kind", "seq", "started_at", "target_minutes", "paused_seconds",
         "paused_since", "due_at", "risk_at", "breached_at",
     ):  # fmt: skip
         runs[row[1]].append(row)
     sent: dict[int, set[str]] = defaultdict(set)
-    for case_id, key in CaseEvent.objects.filter(case_id__in=ids, kind__in=ALERT_KINDS).values_list(
-        "case_id", "data__key"
-    ):
+    for case_id, key in CaseEvent.objects.filter(
+        case_id__gte=first, case_id__lte=last, kind__in=ALERT_KINDS
+    ).values_list("case_id", "data__key"):
         sent[case_id].add(key)
     # A run with a finished pause needs its paused business time recounted: replay the case.
-    replay = {c for c, rows in runs.items() if any(r[6] for r in rows)}
+    replay = {c for c, rows in runs.items() if c in wanted and any(r[6] for r in rows)}
     target_rows: list[tuple] = []
     clock_rows: list[tuple] = []
-    events: list[CaseEvent] = []
+    events: list[_NewEvent] = []
     alert_times: set[datetime] = set()
     for case_id in ids:
         if case_id in replay or case_id not in clocks:
             continue
         running, moved = [], []
         for row in runs[case_id]:
-            (
-                tid,
-                _c,
-                kind,
-                seq,
-                started,
-                minutes,
-                _p,
-                paused_since,
-                old_due,
-                old_risk,
-                old_breach,
-            ) = row
+            (tid, _c, kind, seq, started, minutes, _p, paused_since, *old) = row
             if minutes is None:
                 continue
             begin, ordinal = to_microseconds(started), schedule.local_ordinal(started)
@@ -490,7 +499,8 @@ def _recompute_batch(
                 risk = from_microseconds(add_microseconds(schedule, begin, ordinal, risk_us))
                 breached = due if due < now else None
                 running.append(_RunningTarget(kind, seq, due, risk, minutes))
-            if (due, risk, breached) != (old_due, old_risk, old_breach):
+            old_due = old[0]
+            if (due, risk, breached) != tuple(old):
                 target_rows.append((due, risk, breached, tid))
                 moved.append(
                     {
@@ -517,11 +527,8 @@ def _recompute_batch(
         )
         if moved:
             events.append(
-                CaseEvent(
-                    case_id=case_id,
-                    kind=EventKind.SLA_RECOMPUTED,
-                    created_at=now,
-                    data={"reason": "calendar", "targets": moved},
+                _NewEvent(
+                    case_id, EventKind.SLA_RECOMPUTED, {"reason": "calendar", "targets": moved}, now
                 )
             )
     _update_many(CaseTarget, ("due_at", "risk_at", "breached_at"), "id", target_rows)
@@ -575,7 +582,7 @@ def _insert_rows(model, rows: list[dict]) -> None:
         cursor.executemany(sql, values)
 
 
-def _insert_events(events: list[CaseEvent]) -> None:
+def _insert_events(events: list[CaseEvent] | list[_NewEvent]) -> None:
     """The bulk form of cases.events.event_record for a recompute's "sla_recomputed" events:
     one executemany (bulk_create's per-object preparation costs more than the recompute)."""
     if not events:
@@ -675,7 +682,7 @@ def _next_alert_at(
         for rule in rules:
             if not rule_applies(rule, run.kind, policy_id):
                 continue
-            if alert_key(run, rule, run.due_at) in sent:
+            if sent and alert_key(run, rule, run.due_at) in sent:
                 continue
             if rule.moment == AlertMoment.BEFORE_DUE and run.due_at <= now:
                 continue  # too late to warn; the escalation rules take over
