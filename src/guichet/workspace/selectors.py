@@ -333,8 +333,24 @@ def inbox_page(
 def inbox_next_case(*, user: User, view: str, case: Case) -> Case | None:
     """The case an agent works on after `case` in the same inbox view ("j", next case)."""
     view = view if view in INBOX_VIEWS else DEFAULT_VIEW
-    qs = inbox_view_queryset(user=user, view=view, team_ids=user_team_ids(user))
-    qs = inbox_after(qs, view=view, case=case).exclude(pk=case.pk)
+    team_ids = user_team_ids(user)
+    union = _union_ids(
+        [
+            inbox_order(
+                inbox_after(
+                    inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part),
+                    view=view,
+                    case=case,
+                ).exclude(pk=case.pk),
+                view=view,
+            )
+            for part in visibility_parts(user)
+        ],
+        1,
+    )
+    if union is None:
+        return None
+    qs = Case.objects.filter(pk__in=RawSQL(*union))  # noqa: S611 (ORM-compiled SQL)
     return inbox_order(qs, view=view).only("id", "reference").first()
 
 
