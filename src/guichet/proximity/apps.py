@@ -22,3 +22,8 @@ class ProximityConfig(AppConfig):
         hooks_register("complaint.opened", on_complaint_opened)
         # A reply or a call answers the customer's request for a person.
         hooks_register("contact.created", on_contact_created)
+        # The callback sweep (a safety net beside the scheduled reminders), run by the worker.
+        from guichet.core.recurring import every, recurring_register
+        from guichet.proximity.services.callbacks import callbacks_sweep
+
+        recurring_register("proximity.sweep", callbacks_sweep, next_run=every(minutes=15))

@@ -14,6 +14,11 @@ class QualityConfig(AppConfig):
         hooks_register("contact.created", _on_contact_created)
         hooks_register("complaint.opened", _on_complaint_opened)
         hooks_register("complaint.step", _on_complaint_step)
+        # Periodic jobs `guichet worker` runs by itself (docs/operations.md, "Scheduled jobs").
+        from guichet.core.recurring import daily_at, recurring_register, weekly_at
+
+        recurring_register("quality.daily_check", _daily_check, next_run=daily_at(6))
+        recurring_register("quality.review_sampling", _sample_reviews, next_run=weekly_at(0, 6, 30))
 
 
 def _on_contact_created(*, case_id: int, contact_id: int, **_ignored) -> None:
@@ -51,3 +56,15 @@ def _on_complaint_step(*, complaint_id: int, step: str, **_ignored) -> None:
     complaint = Complaint.objects.filter(pk=complaint_id).first()
     if complaint is not None:
         complaint_progress_schedule(complaint=complaint, stages=("answer",))
+
+
+def _daily_check() -> tuple[int, int]:
+    from guichet.quality.services.progress import complaints_daily_check
+
+    return complaints_daily_check()
+
+
+def _sample_reviews() -> int:
+    from guichet.quality.services import reviews_sample_week
+
+    return len(reviews_sample_week())

@@ -2,8 +2,9 @@
 
 The progress messages (REQ-CMP-05) and the mediator's notice are scheduled per complaint with
 `run_after` when it opens (services/progress.py), so the worker sends them on time by itself.
-The periodic jobs are daily `guichet quality_mediation_check` (a safety net for those) and
-weekly `guichet quality_sample_reviews` (docs/operations.md, "Scheduled jobs")."""
+The periodic jobs, daily `guichet quality_mediation_check` (a safety net for those) and weekly
+`guichet quality_sample_reviews`, are also recurring jobs `guichet worker` runs by itself
+(registered in apps.py; docs/operations.md, "Scheduled jobs")."""
 
 from __future__ import annotations
 

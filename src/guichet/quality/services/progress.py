@@ -137,3 +137,24 @@ def complaints_progress_due(
         for pk, (stage, deadline) in sorted(latest.items())
         if (pk, stage, deadline.isoformat()) not in told
     ]
+
+
+def complaints_daily_check(*, now: datetime | None = None) -> tuple[int, int]:
+    """The daily safety net (`guichet quality_mediation_check`, or the recurring job run by
+    `guichet worker`): the mediator notices due and the missed progress messages.
+    Returns (mediator notices sent, progress messages sent)."""
+    from guichet.quality.services.mediation import (
+        complaint_mediation_inform,
+        complaints_mediation_due,
+    )
+
+    now = now or timezone.now()
+    informed = sum(
+        complaint_mediation_inform(complaint_id=pk, now=now)
+        for pk in complaints_mediation_due(now=now)
+    )
+    told = sum(
+        complaint_progress_send(complaint_id=pk, stage=stage, due_at=due, now=now)
+        for pk, stage, due in complaints_progress_due(now=now)
+    )
+    return informed, told

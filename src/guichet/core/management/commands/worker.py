@@ -19,6 +19,12 @@ class Command(BaseCommand):
             call_command("rqworker", "default", burst=batch)
         elif backend.startswith("django_tasks_db"):
             extra = ["--batch"] if batch else []
+            if not batch:
+                # The apps' periodic jobs re-schedule themselves: no cron needed beside this.
+                from guichet.core.recurring import recurring_start
+
+                for name, at in recurring_start():
+                    self.stdout.write(f"recurring job {name}: next run {at.isoformat()}")
             call_command("db_worker", *extra, verbosity=opts["verbosity"])
         else:
             self.stdout.write(f"The {backend} backend runs tasks inline: no worker needed.")
