@@ -287,3 +287,20 @@ def test_cached_settled_period_always_equals_a_fresh_computation(
     assert cached == fresh
     assert cached["csat"]["n"] == 1
     assert cached["response_rate"]["n"] == 1
+
+
+def test_business_clock_agrees_with_the_sla_calendar_functions():
+    import random
+
+    from guichet.sla.businesstime import business_time_between
+    from guichet.sla.schedules import default_schedule
+    from guichet.surveys.facts import BusinessClock
+
+    schedule = default_schedule()
+    clock = BusinessClock(schedule)
+    rng = random.Random(4)
+    for _ in range(300):
+        start = T0 + timedelta(minutes=rng.randint(-400_000, 400_000))
+        end = start + timedelta(minutes=rng.randint(0, 60_000))
+        expected = business_time_between(schedule, start, end).total_seconds()
+        assert clock.seconds(start, end) == pytest.approx(expected, abs=1e-6), (start, end)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -51,10 +52,44 @@ FACT_FIELDS = [
 ]
 
 
+class BusinessClock:
+    """Business seconds between instants by prefix sums over days: the open time of every local
+    day since 2000 is added up once, so each duration costs two look-ups instead of a walk over
+    its days (a case open for weeks). Agrees with guichet.sla's business_time_between (tested)."""
+
+    BASE = date(2000, 1, 1).toordinal()
+
+    def __init__(self, schedule: Any) -> None:
+        self.schedule = schedule
+        self.prefix = [0]  # open µs of the days BASE .. BASE + i - 1
+
+    def _before(self, ordinal: int) -> int:
+        while len(self.prefix) <= ordinal - self.BASE:
+            day = self.BASE + len(self.prefix) - 1
+            self.prefix.append(self.prefix[-1] + self.schedule.spans(day)[1])
+        return self.prefix[ordinal - self.BASE]
+
+    def _until(self, instant: datetime) -> int:
+        from guichet.sla.businesstime import to_microseconds
+
+        ordinal = instant.astimezone(self.schedule.tz).date().toordinal()
+        at = to_microseconds(instant)
+        within = sum(min(b, at) - a for a, b in self.schedule.spans(ordinal)[0] if at > a)
+        return self._before(ordinal) + within
+
+    def seconds(self, start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        if start.date().toordinal() < self.BASE:
+            from guichet.sla.businesstime import business_time_between
+
+            return business_time_between(self.schedule, start, end).total_seconds()
+        return (self._until(end) - self._until(start)) / 1_000_000
+
+
 def business_seconds_function() -> Callable[[datetime, datetime], float]:
     """Business seconds between two instants in the "default" business calendar of guichet.sla
     (France's opening hours and public holidays when that row is missing)."""
-    from guichet.sla.businesstime import business_time_between
     from guichet.sla.models import Calendar
     from guichet.sla.schedules import calendar_schedule, default_schedule
 
@@ -64,13 +99,7 @@ def business_seconds_function() -> Callable[[datetime, datetime], float]:
         .first()
     )
     schedule = calendar_schedule(calendar) if calendar is not None else default_schedule()
-
-    def seconds(start: datetime, end: datetime) -> float:
-        if end <= start:
-            return 0.0
-        return business_time_between(schedule, start, end).total_seconds()
-
-    return seconds
+    return BusinessClock(schedule).seconds
 
 
 def _chunks(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
