@@ -212,7 +212,7 @@ class CaseGenerator:
             self.dir.categories, self._pro_weights if pro else self._cat_weights
         )[0]
         scenario = rng.choice(scenarios_for(category.slug))
-        ctx = self.texts.context(ts=ts, customer=customer)
+        ctx = self.texts.context(ts=ts, customer=customer, scenario=scenario)
         subject = self.texts.subject(scenario, ctx)
         body = self.texts.opening(scenario, ctx, channel)
         return self._story(ts, channel, customer, category, scenario, ctx, subject, body, False)
@@ -477,7 +477,8 @@ class CaseGenerator:
             return self.texts.fill(story.scenario["reponse"], story.ctx)
         if outcome == "ask":
             return pools.ASK_INFO.get(slug, pools.ASK_INFO_DEFAULT)
-        return self.texts.pick(pools.INVESTIGATING, story.ctx)
+        lines = pools.INVESTIGATING_BY_CATEGORY.get(slug, pools.INVESTIGATING)
+        return self.texts.pick(lines, story.ctx)
 
     def _after_resolution(self, story: _Story, repeat: bool) -> None:
         """Reopened by the customer, or a new case about the same thing, then closed a week on."""
@@ -490,7 +491,8 @@ class CaseGenerator:
                     ChangeStatus(story.t, CUSTOMER, S.OPEN, rng.choice(pools.REOPEN_REASONS))
                 )
             else:
-                self._customer_writes(story, pools.REOPEN_MESSAGES, in_session=False)
+                lines = pools.REOPEN_MESSAGES.get(story.category.slug, pools.REOPEN_DEFAULT)
+                self._customer_writes(story, lines, in_session=False)
             story.t = cal.business_add(story.t, self._delay(Priority.HIGH, story.plan.customer))
             self._reply(story, self.texts.fill(story.scenario["reponse"], story.ctx), False)
             story.t += rng.randrange(60, 600)

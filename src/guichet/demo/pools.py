@@ -3,7 +3,8 @@ category of request a few scenarios a customer service really sees (subject, mes
 phone notes, the answer that settles it), with the follow-ups around them.
 
 Placeholders are filled by demo.texts: {commande} {facture} {montant} {date_commande} {produit}
-{le_produit} {du_produit} {mon_produit} {e} {transporteur} {client} {client_nom} {agent} {equipe}
+{le_produit} {du_produit} {mon_produit} {e} (the customer's agreement) {pe} {il} (the
+product's) {transporteur} {client} {client_nom} {agent} {equipe}
 {societe} {jour}."""
 
 from __future__ import annotations
@@ -24,38 +25,39 @@ EMAIL_DOMAINS = (
     ("icloud.example", 3),
 )
 
-# (name, feminine)
+# (name, feminine, kind): scenarios name the kinds they make sense for (no screws for a rug).
+MEUBLE, LUMINAIRE, TEXTILE, CUISINE, DECO = "meuble", "luminaire", "textile", "cuisine", "deco"
 PRODUCTS = (
-    ("canapé 3 places Oslo", False),
-    ("lampe de chevet en laiton", True),
-    ("parure de lit en lin lavé", True),
-    ("table basse en chêne massif", True),
-    ("lot de 6 verres à pied", False),
-    ("cocotte en fonte 24 cm", True),
-    ("tapis berbère 160 × 230", False),
-    ("paire de rideaux occultants", True),
-    ("miroir rond doré", False),
-    ("étagère murale en noyer", True),
-    ("housse de coussin en velours", True),
-    ("service de table 18 pièces", False),
-    ("fauteuil en rotin", False),
-    ("matelas 140 × 190", False),
-    ("plaid en laine mérinos", False),
-    ("suspension en bambou", True),
-    ("poêle inox 28 cm", True),
-    ("bougie parfumée à la figue", True),
-    ("buffet scandinave", False),
-    ("commode 3 tiroirs", True),
-    ("chaise Lina", True),
-    ("drap de bain en coton bio", False),
-    ("horloge murale", True),
-    ("applique murale en opaline", True),
-    ("bloc de couteaux de cuisine", False),
-    ("bureau en chêne", False),
-    ("lampadaire arc", False),
-    ("vase en grès", False),
-    ("cafetière à piston", True),
-    ("théière en fonte", True),
+    ("canapé 3 places Oslo", False, MEUBLE),
+    ("lampe de chevet en laiton", True, LUMINAIRE),
+    ("parure de lit en lin lavé", True, TEXTILE),
+    ("table basse en chêne massif", True, MEUBLE),
+    ("lot de 6 verres à pied", False, CUISINE),
+    ("cocotte en fonte 24 cm", True, CUISINE),
+    ("tapis berbère 160 × 230", False, TEXTILE),
+    ("paire de rideaux occultants", True, TEXTILE),
+    ("miroir rond doré", False, DECO),
+    ("étagère murale en noyer", True, MEUBLE),
+    ("housse de coussin en velours", True, TEXTILE),
+    ("service de table 18 pièces", False, CUISINE),
+    ("fauteuil en rotin", False, MEUBLE),
+    ("plaid en laine mérinos", False, TEXTILE),
+    ("suspension en bambou", True, LUMINAIRE),
+    ("poêle inox 28 cm", True, CUISINE),
+    ("bougie parfumée à la figue", True, DECO),
+    ("buffet scandinave", False, MEUBLE),
+    ("commode 3 tiroirs", True, MEUBLE),
+    ("chaise Lina", True, MEUBLE),
+    ("drap de bain en coton bio", False, TEXTILE),
+    ("horloge murale", True, DECO),
+    ("applique murale en opaline", True, LUMINAIRE),
+    ("bloc de couteaux de cuisine", False, CUISINE),
+    ("bureau en chêne", False, MEUBLE),
+    ("lampadaire arc", False, LUMINAIRE),
+    ("vase en grès", False, DECO),
+    ("cafetière à piston", True, CUISINE),
+    ("théière en fonte", True, CUISINE),
+    ("lampe à poser Globe", True, LUMINAIRE),
 )
 
 CARRIERS = ("Colissimo", "Chronopost", "DPD", "Mondial Relay", "GLS", "notre transporteur")
@@ -76,6 +78,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
     "commande": [
         {
             "sujets": ("Modification de ma commande {commande}", "Changer la couleur d'un article"),
+            "produits": (TEXTILE, MEUBLE, LUMINAIRE, DECO),
             "message": "J'ai passé la commande {commande} le {date_commande} et je voudrais "
             "changer la couleur {du_produit} : je préférerais le coloris sable. Est-ce encore "
             "possible avant l'expédition ?",
@@ -88,6 +91,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
         },
         {
             "sujets": ("Annulation de la commande {commande}", "Je souhaite annuler ma commande"),
+            "produits": (MEUBLE, TEXTILE),
             "message": "Je me suis trompé{e} de dimensions en commandant {le_produit} le "
             "{date_commande}. Pouvez-vous annuler la commande {commande} et me rembourser ?",
             "court": "Bonjour, je voudrais annuler ma commande {commande}, erreur de dimensions.",
@@ -127,7 +131,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
             "{montant} vous est remboursé. Toutes nos excuses pour ce désagrément.",
         },
         {
-            "sujets": ("Disponibilité {du_produit}", "Quand {le_produit} sera-t-il de retour ?"),
+            "sujets": ("Disponibilité {du_produit}", "Quand {le_produit} sera-t-{il} de retour ?"),
             "message": "{Le_produit} est indiqué en rupture de stock depuis plusieurs semaines. "
             "Savez-vous quand il sera de nouveau disponible ?",
             "court": "Bonjour, savez-vous quand {le_produit} sera de nouveau en stock ?",
@@ -157,7 +161,8 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
             "circulation et vous sera livré {jour}. Nous vous remboursons les frais de port.",
         },
         {
-            "sujets": ("Colis endommagé à la livraison", "{Produit} arrivé cassé"),
+            "sujets": ("Colis endommagé à la livraison", "{Produit} arrivé{pe} cassé{pe}"),
+            "produits": (CUISINE, DECO, LUMINAIRE, MEUBLE),
             "message": "J'ai reçu {le_produit} ce matin : le carton était enfoncé et l'article "
             "est cassé. J'ai fait une réserve auprès du livreur.",
             "court": "Bonjour, {le_produit} est arrivé cassé, j'ai fait une réserve.",
@@ -167,6 +172,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
         },
         {
             "sujets": ("Prise de rendez-vous de livraison", "Livraison {du_produit} : créneau"),
+            "produits": (MEUBLE,),
             "message": "Le transporteur devait m'appeler pour convenir d'un rendez-vous de "
             "livraison pour {le_produit} ({commande}) mais personne ne m'a contacté{e}.",
             "court": "Bonjour, personne ne m'a appelé{e} pour le rendez-vous de livraison.",
@@ -223,6 +229,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
         },
         {
             "sujets": ("Paiement en plusieurs fois", "Paiement en 3 fois refusé"),
+            "produits": (MEUBLE,),
             "message": "Le paiement en trois fois sans frais m'a été refusé pour {le_produit}, "
             "alors que ma commande dépasse 300 €. Pourquoi ?",
             "court": "Bonjour, le paiement en 3 fois m'est refusé, pourquoi ?",
@@ -235,6 +242,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
     "produit": [
         {
             "sujets": ("Question sur {le_produit}", "Dimensions {du_produit}"),
+            "produits": (MEUBLE,),
             "message": "Avant de commander {le_produit}, pouvez-vous me confirmer ses dimensions "
             "exactes et s'il passe dans un escalier de 80 cm de large ?",
             "court": "Bonjour, quelles sont les dimensions exactes {du_produit} ?",
@@ -244,6 +252,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
         },
         {
             "sujets": ("Entretien {du_produit}", "Comment nettoyer {le_produit} ?"),
+            "produits": (TEXTILE, CUISINE, MEUBLE),
             "message": "Comment entretenir {le_produit} ? La notice ne dit rien et je ne voudrais "
             "pas l'abîmer.",
             "court": "Bonjour, comment entretenir {le_produit} ?",
@@ -252,8 +261,9 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
             "abrasifs. Nous vous avons envoyé la fiche d'entretien complète par email.",
         },
         {
-            "sujets": ("{Produit} différent de la photo", "Couleur différente du site"),
-            "message": "{Le_produit} reçu{e} n'a pas du tout la même teinte que sur les photos "
+            "sujets": ("{Produit} différent{pe} de la photo", "Couleur différente du site"),
+            "produits": (TEXTILE, DECO, LUMINAIRE, MEUBLE),
+            "message": "{Le_produit} reçu{pe} n'a pas du tout la même teinte que sur les photos "
             "du site. Je suis déçu{e}.",
             "court": "Bonjour, {le_produit} n'a pas la couleur de la photo du site.",
             "resume": "{le_produit} d'une teinte différente des photos du site",
@@ -263,6 +273,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
         },
         {
             "sujets": ("Notice de montage manquante", "Montage {du_produit}"),
+            "produits": (MEUBLE, LUMINAIRE),
             "message": "La notice de montage {du_produit} n'était pas dans le carton. Pouvez-vous "
             "me l'envoyer ?",
             "court": "Bonjour, il manque la notice de montage {du_produit}.",
@@ -273,8 +284,9 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
     ],
     "sav": [
         {
-            "sujets": ("{Produit} défectueux", "Panne {du_produit}"),
-            "message": "{Le_produit} acheté{e} il y a quatre mois ne fonctionne plus. Il est "
+            "sujets": ("{Produit} en panne", "Panne {du_produit}"),
+            "produits": (LUMINAIRE,),
+            "message": "{Le_produit} acheté{pe} il y a quatre mois ne fonctionne plus. {Il} est "
             "encore sous garantie. Que dois-je faire ?",
             "court": "Bonjour, {le_produit} ne fonctionne plus, il est sous garantie.",
             "resume": "{le_produit} en panne après quatre mois, sous garantie",
@@ -283,6 +295,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
         },
         {
             "sujets": ("Pièce manquante", "Vis manquantes pour {le_produit}"),
+            "produits": (MEUBLE,),
             "message": "Il manque le sachet de vis pour monter {le_produit}. Pouvez-vous me "
             "l'envoyer ?",
             "court": "Bonjour, il manque les vis pour monter {le_produit}.",
@@ -300,7 +313,8 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
             "votre espace client ; le remboursement suivra la réception du colis.",
         },
         {
-            "sujets": ("Défaut sur {le_produit}", "{Produit} abîmé après quelques semaines"),
+            "sujets": ("Défaut sur {le_produit}", "{Produit} abîmé{pe} après quelques semaines"),
+            "produits": (TEXTILE, MEUBLE, CUISINE, DECO),
             "message": "Après trois semaines, {le_produit} présente déjà un défaut (fissure / "
             "couture qui lâche). Ce n'est pas normal pour ce prix.",
             "court": "Bonjour, {le_produit} présente un défaut après trois semaines.",
@@ -310,6 +324,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
         },
         {
             "sujets": ("Réparation {du_produit}", "Intervention d'un technicien"),
+            "produits": (MEUBLE,),
             "message": "Le mécanisme {du_produit} est bloqué. Est-il possible de faire venir un "
             "technicien ?",
             "court": "Bonjour, le mécanisme {du_produit} est bloqué, un technicien peut passer ?",
@@ -394,12 +409,20 @@ CUSTOMER_ANSWERS = (
 )
 
 INVESTIGATING = (
-    "Je me renseigne auprès de notre entrepôt et je reviens vers vous au plus tard {jour}.",
     "J'ai transmis votre demande au service concerné ; je vous tiens informé{e} dès que "
     "j'ai leur retour.",
-    "Nous vérifions auprès de {transporteur} et revenons vers vous rapidement.",
     "Votre dossier est en cours d'étude, je vous réponds sous 48 heures.",
+    "Je vérifie quelques points et je reviens vers vous au plus tard {jour}.",
 )
+INVESTIGATING_BY_CATEGORY = {
+    "livraison": (
+        "Nous vérifions auprès de {transporteur} et revenons vers vous rapidement.",
+        "Je me renseigne auprès de notre entrepôt et je reviens vers vous au plus tard {jour}.",
+    ),
+    "commande": (
+        "Je me renseigne auprès de notre entrepôt et je reviens vers vous au plus tard {jour}.",
+    ),
+}
 
 CHASERS = (
     "Je me permets de vous relancer : je n'ai toujours pas de réponse à ma demande du "
@@ -444,12 +467,15 @@ NO_ANSWER_REMINDER = (
     "pouvez bien sûr nous répondre à tout moment pour la rouvrir."
 )
 
-REOPEN_MESSAGES = (
-    "Finalement le problème n'est pas réglé : {le_produit} pose toujours souci.",
-    "Je n'ai toujours rien reçu malgré votre réponse. Pouvez-vous vérifier ?",
-    "Le remboursement annoncé n'apparaît toujours pas sur mon compte.",
-    "Votre solution ne fonctionne pas, je suis toujours bloqué{e}.",
-)
+REOPEN_MESSAGES = {
+    "commande": ("La modification annoncée n'apparaît pas dans mon espace client.",),
+    "livraison": ("Je n'ai toujours rien reçu malgré votre réponse. Pouvez-vous vérifier ?",),
+    "facturation": ("Le remboursement annoncé n'apparaît toujours pas sur mon compte.",),
+    "produit": ("Finalement je ne suis pas convaincu{e} : {le_produit} pose toujours souci.",),
+    "sav": ("Finalement le problème n'est pas réglé : {le_produit} pose toujours souci.",),
+    "compte": ("Votre solution ne fonctionne pas, je suis toujours bloqué{e}.",),
+}
+REOPEN_DEFAULT = ("Finalement ma demande n'est pas réglée. Pouvez-vous regarder à nouveau ?",)
 REOPEN_REASONS = (
     "Le problème n'est pas résolu.",
     "La solution proposée ne fonctionne pas.",

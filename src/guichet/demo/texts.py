@@ -23,6 +23,9 @@ def product_forms(name: str, feminine: bool) -> dict[str, str]:
     du = "de l'" if elided else ("de la " if feminine else "du ")
     mon = "mon " if elided or not feminine else "ma "
     return {
+        "pe": "e" if feminine else "",
+        "il": "elle" if feminine else "il",
+        "Il": "Elle" if feminine else "Il",
         "produit": name,
         "Produit": _capital(name),
         "le_produit": le + name,
@@ -38,6 +41,18 @@ def french_date(ts: int, weekday: bool = False) -> str:
     return f"{pools.WEEKDAYS[day.weekday()]} {text}" if weekday else text
 
 
+def _not_sunday(ts: int) -> int:
+    return ts + DAY if local_date(ts).weekday() == 6 else ts
+
+
+_PRODUCTS_BY_KINDS = {
+    kinds: tuple(p for p in pools.PRODUCTS if p[2] in kinds)
+    for group in pools.SCENARIOS.values()
+    for scenario in group
+    if (kinds := scenario.get("produits"))
+}
+
+
 def scenarios_for(slug: str) -> list[dict[str, object]]:
     return pools.SCENARIOS.get(slug) or pools.GENERIC_SCENARIOS
 
@@ -49,9 +64,10 @@ class Texts:
         self.rng = rng
         self.book = book
 
-    def context(self, *, ts: int, customer: int) -> dict[str, str]:
+    def context(self, *, ts: int, customer: int, scenario: dict[str, object]) -> dict[str, str]:
         rng = self.rng
-        name, feminine = rng.choice(pools.PRODUCTS)
+        kinds = scenario.get("produits")
+        name, feminine, _kind = rng.choice(_PRODUCTS_BY_KINDS[kinds] if kinds else pools.PRODUCTS)
         first, last, female = self.book.names[customer]
         price = rng.choice((19, 24, 29, 39, 49, 59, 79, 89, 119, 149, 199, 249, 349, 499, 899))
         cents = rng.choice(("00", "90", "99", "50"))
@@ -63,7 +79,7 @@ class Texts:
             "montant": f"{price},{cents} €",
             "date_commande": french_date(ts - rng.randrange(2, 15) * DAY),
             "date_demande": french_date(ts),
-            "jour": french_date(ts + rng.randrange(1, 5) * DAY, weekday=True),
+            "jour": french_date(_not_sunday(ts + rng.randrange(1, 5) * DAY), weekday=True),
             "mois_suivant": pools.MONTHS[next_month.month - 1],
             "transporteur": rng.choice(pools.CARRIERS),
             "e": "e" if female else "",
