@@ -34,14 +34,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 lint: dev
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
+	mkdir -p var/test
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: dev lint test-sqlite test-postgres
+test: dev frontend lint test-sqlite test-postgres
 
-test-sqlite: dev
+test-sqlite: dev frontend
 	$(TEST_ENV) $(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
-test-postgres: dev
+test-postgres: dev frontend
 	$(TEST_ENV) DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 format: dev
