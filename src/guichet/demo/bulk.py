@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Max
 
 from guichet.accounts.choices import Role
@@ -207,11 +207,19 @@ def deferred_indexes(tables: list[str]) -> Iterator[None]:
     try:
         yield
     finally:
+        # Every index and trigger comes back even if one of them fails (then that one is
+        # reported): a half-restored schema would be worse than a failed load.
+        failures: list[str] = []
         with connection.cursor() as cursor:
-            for _kind, _name, sql in objects:
-                cursor.execute(sql)
+            for _kind, name, sql in objects:
+                try:
+                    cursor.execute(sql)
+                except DatabaseError as exc:
+                    failures.append(f"{name}: {exc}")
             for name in fts:
                 cursor.execute(f"INSERT INTO {quote(name)}({quote(name)}) VALUES ('rebuild')")  # noqa: S608
+        if failures:
+            raise DatabaseError("Not restored after the bulk load: " + "; ".join(failures))
 
 
 def _sqlite_time(ts: int) -> str:
