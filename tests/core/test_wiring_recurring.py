@@ -140,6 +140,7 @@ def test_a_batch_worker_starts_no_chain(only_job, monkeypatch):
     assert waiting() == []
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
 def test_the_database_worker_runs_a_due_job_and_its_next_run_waits(only_job):
     # given a run that is due now
     recurring.recurring_run.enqueue("test.job")
