@@ -326,12 +326,16 @@ def _tags_get_or_create(names: list[str]) -> list[Tag]:
 
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock so two concurrent changes cannot both pass a check."""
-    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the owner/team joins.
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("team", "owner", "customer")
-        .get(pk=case.pk)
-    )
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    # Reuse the related rows the caller already loaded (they do not change under this lock's
+    # purpose) instead of joining them again: the lock is on every write path.
+    for name in ("team", "owner", "customer"):
+        field = Case._meta.get_field(name)
+        if field.is_cached(case):
+            related = field.get_cached_value(case)
+            if getattr(related, "pk", None) == getattr(locked, field.attname):
+                field.set_cached_value(locked, related)
+    return locked
 
 
 def _set_status(*, case: Case, actor: User | None, new: str, reason: str, at: datetime) -> None:
