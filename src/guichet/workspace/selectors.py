@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.accounts.models import Team, User
 from guichet.cases.access import case_get_for_user, case_queryset_for_user, case_visible_q
@@ -62,7 +63,7 @@ INBOX_VIEWS: dict[str, InboxView] = {
     for v in (
         InboxView("mine", _("Mine")),
         InboxView("team", _("My teams")),
-        InboxView("unassigned", _("Unassigned")),
+        InboxView("unassigned", pgettext_lazy("inbox view", "Unassigned")),
         InboxView("waiting", _("Waiting on customer")),
         InboxView("open", _("All open")),
         InboxView("all", _("All cases"), active_only=False),
