@@ -86,3 +86,20 @@ def test_an_english_customer_gets_the_acknowledgement_in_english(agent):
     (message,) = mail.outbox
     assert f"under the reference {case.reference}" in message.body
     assert "référence" not in message.body
+
+
+def test_the_acknowledgement_never_shows_an_agent_email_when_the_first_name_is_missing(
+    team, customer
+):
+    # given the only agent of the team has no first name on file
+    from guichet.accounts.services import user_create
+
+    nameless = user_create(email="agent.sans.nom@guichet.test")
+    team.members.add(nameless)
+    case = case_open(actor=customer.user, customer=customer, subject="Retard", body_text="Où ?")
+    assert case.owner == nameless
+    # when the acknowledgement goes out
+    _run_worker()
+    # then it says a team member will answer, without the agent's address
+    (message,) = mail.outbox
+    assert "agent.sans.nom" not in message.body
