@@ -300,7 +300,7 @@ def test_monthly_email_goes_once_to_subscribers_only(config, supervisor, other_a
     BarometerSubscription.objects.create(user=other_agent)  # not allowed to see it any more
     call_command("barometer_email", "--month", "2026-02")
     call_command("barometer_email", "--month", "2026-02")
-    barometer_mails = [m for m in mail.outbox if "Barometer" in m.subject]
+    barometer_mails = [m for m in mail.outbox if "Baromètre" in m.subject]
     assert [m.to for m in barometer_mails] == [[supervisor.email]]
 
 

@@ -87,7 +87,7 @@ def test_one_click_post_keeps_the_other_answers(invitation):
 def test_invalid_answer_is_a_clear_422_not_an_error(invitation):
     response = Client().post(_url(invitation), {"csat": "9"})
     assert response.status_code == 422
-    assert "from 1 to 5" in response.content.decode()
+    assert "de 1 à 5" in response.content.decode()
     assert not SurveyAnswer.objects.exists()
 
 
