@@ -202,8 +202,8 @@ def _survey_figures(row: dict[str, Any], *, min_sample: int) -> dict[str, scorin
 # --- operational figures ---------------------------------------------------------------------
 
 
-def _facts(filters: BarometerFilters) -> QuerySet[CaseFact]:
-    qs = CaseFact.objects.filter(merged=False)
+def _filtered(qs: QuerySet, filters: BarometerFilters, *, segment_field: str = "segment"):
+    """The barometer's filters, on any table that carries channel, team, owner and category."""
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.team is not None:
@@ -213,8 +213,12 @@ def _facts(filters: BarometerFilters) -> QuerySet[CaseFact]:
     if filters.category is not None:
         qs = qs.filter(category_id=filters.category)
     if filters.segment:
-        qs = qs.filter(segment=filters.segment)
+        qs = qs.filter(**{segment_field: filters.segment})
     return qs
+
+
+def _facts(filters: BarometerFilters) -> QuerySet[CaseFact]:
+    return _filtered(CaseFact.objects.filter(merged=False), filters)
 
 
 def _fcr_q(window_seconds: float) -> Q:
@@ -259,17 +263,7 @@ def backlog_at(*, at: datetime, filters: BarometerFilters, now: datetime) -> int
     from guichet.surveys.facts import BACKLOG_SHORT_DAYS
     from guichet.surveys.models import BacklogSpan
 
-    spans = BacklogSpan.objects.all()
-    if filters.channel:
-        spans = spans.filter(channel=filters.channel)
-    if filters.team is not None:
-        spans = spans.filter(team_id=filters.team)
-    if filters.agent is not None:
-        spans = spans.filter(owner_id=filters.agent)
-    if filters.category is not None:
-        spans = spans.filter(category_id=filters.category)
-    if filters.segment:
-        spans = spans.filter(segment=filters.segment)
+    spans = _filtered(BacklogSpan.objects.all(), filters)
     covering = Q(end_at__isnull=True) | Q(end_at__gt=at)
     short = spans.filter(
         covering,
@@ -282,18 +276,9 @@ def backlog_at(*, at: datetime, filters: BarometerFilters, now: datetime) -> int
 
 
 def _backlog_cases(filters: BarometerFilters) -> QuerySet[Case]:
-    cases = Case.objects.filter(merged_into__isnull=True)
-    if filters.channel:
-        cases = cases.filter(channel=filters.channel)
-    if filters.team is not None:
-        cases = cases.filter(team_id=filters.team)
-    if filters.agent is not None:
-        cases = cases.filter(owner_id=filters.agent)
-    if filters.category is not None:
-        cases = cases.filter(category_id=filters.category)
-    if filters.segment:
-        cases = cases.filter(customer__segment=filters.segment)
-    return cases
+    return _filtered(
+        Case.objects.filter(merged_into__isnull=True), filters, segment_field="customer__segment"
+    )
 
 
 def backlog_replay_at(*, at: datetime, filters: BarometerFilters) -> int:
