@@ -16,7 +16,7 @@ from guichet.accounts.services import user_create
 from guichet.surveys import services
 from guichet.surveys.exports import csv_cell
 from guichet.surveys.models import BarometerSubscription, FollowUpTask
-from guichet.surveys.selectors import METRIC_NAMES
+from guichet.surveys.selectors import FIGURE_NAMES
 from tests.conftest import bearer_client
 from tests.surveys.conftest import open_case, reply, resolve
 
@@ -103,8 +103,8 @@ def test_api_answers_every_metric_under_its_stable_name(config, supervisor):
     response = bearer_client(supervisor).get(_api_url())
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body["metrics"]) == set(METRIC_NAMES)
-    assert set(body["previous"]["metrics"]) == set(METRIC_NAMES)
+    assert set(body["metrics"]) == set(FIGURE_NAMES)
+    assert set(body["previous"]["metrics"]) == set(FIGURE_NAMES)
     assert body["reference"]["expectations_met"] == 0.45
 
 

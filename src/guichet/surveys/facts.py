@@ -27,7 +27,7 @@ from guichet.surveys.metrics import (
 from guichet.surveys.models import BacklogSpan, CaseFact
 from guichet.surveys.stamps import figure_days_touch, local_day
 
-EVENT_KINDS = ("status_changed", "reopened", "transferred")
+EVENT_KINDS = ("status_changed", "reopened", "transferred", "assigned")
 BATCH = 500
 BACKLOG_SHORT_DAYS = 30
 FACT_FIELDS = [
@@ -49,6 +49,10 @@ FACT_FIELDS = [
     "repeat_delay_seconds",
     "reopen_delay_seconds",
     "merged",
+    "inbound_contacts",
+    "channel_switches",
+    "owner_wait_seconds",
+    "contacts_to_resolution",
 ]
 
 
@@ -87,19 +91,60 @@ class BusinessClock:
         return (self._until(end) - self._until(start)) / 1_000_000
 
 
-def business_seconds_function() -> Callable[[datetime, datetime], float]:
-    """Business seconds between two instants in the "default" business calendar of guichet.sla
-    (France's opening hours and public holidays when that row is missing)."""
-    from guichet.sla.models import Calendar
-    from guichet.sla.schedules import calendar_schedule, default_schedule
+class CaseCalendars:
+    """Each case's business calendar as guichet.sla chooses it (REQ-MET-06): the calendar of the
+    first matching service policy, else the team's calendar, else "default" — the rule of
+    `SlaContext.calendar_for`, loaded once for a batch of cases. One BusinessClock per calendar."""
 
-    calendar = (
-        Calendar.objects.prefetch_related("opening_hours", "exceptions")
-        .filter(name="default")
-        .first()
-    )
-    schedule = calendar_schedule(calendar) if calendar is not None else default_schedule()
-    return BusinessClock(schedule).seconds
+    def __init__(self) -> None:
+        from guichet.sla.selectors import sla_context_load
+
+        self.context = sla_context_load()
+        self.clocks: dict[int | None, BusinessClock] = {}
+        # Without conditional policies the policy cannot depend on the case.
+        self.uniform = not self.context.policies
+
+    def calendar_id(self, row: dict[str, Any]) -> int | None:
+        policy = (
+            self.context.default_policy
+            if self.uniform
+            else self.context.policy_for(_PolicyCase(row))  # type: ignore[arg-type]
+        )
+        calendar = self.context.calendar_for(policy, row["team_id"])
+        return calendar.pk if calendar is not None else None
+
+    def seconds_function(self, row: dict[str, Any]) -> Callable[[datetime, datetime], float]:
+        key = self.calendar_id(row)
+        if key not in self.clocks:
+            calendar = self.context.calendar_by_id(key) if key is not None else None
+            self.clocks[key] = BusinessClock(self.context.schedule_for(calendar))
+        return self.clocks[key].seconds
+
+
+class _PolicyCase:
+    """What `guichet.sla.selectors.policy_matches` reads of a case and its customer, from the
+    values already loaded (no model instances for a million cases)."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.channel = row["channel"]
+        self.category_id = row["category_id"]
+        self.team_id = row["team_id"]
+        organisation_id = row["customer__organisation_id"]
+        organisation = (
+            _Namespace(segment=row["customer__organisation__segment"] or "")
+            if organisation_id is not None
+            else None
+        )
+        self.customer = _Namespace(
+            segment=row["customer__segment"] or "",
+            organisation_id=organisation_id,
+            organisation=organisation,
+        )
+
+
+class _Namespace:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
 
 
 def _chunks(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
@@ -140,6 +185,8 @@ def case_histories_load(
             "team_id",
             "owner_id",
             "customer__segment",
+            "customer__organisation_id",
+            "customer__organisation__segment",
         )
     }
     histories = {
@@ -151,11 +198,16 @@ def case_histories_load(
         )
         for pk, r in rows.items()
     }
-    contacts = Contact.objects.filter(case_id__in=ids).values_list(
-        "case_id", "created_at", "kind", "direction"
+    # In time order, ties by id: channel switches depend on the order of same-time contacts.
+    contacts = (
+        Contact.objects.filter(case_id__in=ids)
+        .order_by("case_id", "created_at", "id")
+        .values_list("case_id", "created_at", "kind", "direction", "channel")
     )
-    for case_id, at, kind, direction in _raw(contacts):
-        histories[case_id].contacts.append(ContactRow(at=_when(at), kind=kind, direction=direction))
+    for case_id, at, kind, direction, channel in _raw(contacts):
+        histories[case_id].contacts.append(
+            ContactRow(at=_when(at), kind=kind, direction=direction, channel=channel)
+        )
     # Filtered on the case only, kinds in Python: given a kind, SQLite would pick the (kind, time)
     # index and read every status event of the database for each batch.
     events = (
@@ -196,7 +248,7 @@ def case_derived_rows(
     facts: list[CaseFact] = []
     spans: list[BacklogSpan] = []
     short = timedelta(days=BACKLOG_SHORT_DAYS)
-    business = business_seconds_function()
+    calendars = CaseCalendars()
     for chunk in _chunks(sorted(set(case_ids))):
         rows, histories = case_histories_load(case_ids=chunk)
         others = _other_cases({r["customer_id"] for r in rows.values()})
@@ -205,7 +257,7 @@ def case_derived_rows(
                 histories[pk],
                 now=now,
                 other_cases=others[row["customer_id"]],
-                business_seconds=business,
+                business_seconds=calendars.seconds_function(row),
             )
             facts.append(
                 CaseFact(
@@ -228,6 +280,10 @@ def case_derived_rows(
                     repeat_delay_seconds=f.repeat_delay_seconds,
                     reopen_delay_seconds=f.reopen_delay_seconds,
                     merged=histories[pk].merged,
+                    inbound_contacts=f.inbound_contacts,
+                    channel_switches=f.channel_switches,
+                    owner_wait_seconds=f.owner_wait_seconds,
+                    contacts_to_resolution=f.contacts_to_resolution,
                 )
             )
             for start, end in backlog_spans(histories[pk]):

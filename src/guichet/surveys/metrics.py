@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 RESOLVED = "resolved"
@@ -37,6 +38,7 @@ class ContactRow:
     at: datetime
     kind: str
     direction: str = ""
+    channel: str = ""
 
     @property
     def from_customer(self) -> bool:
@@ -47,6 +49,10 @@ class ContactRow:
     @property
     def agent_response(self) -> bool:
         return self.kind in AGENT_RESPONSE_KINDS
+
+    @property
+    def inbound(self) -> bool:
+        return self.direction == "inbound"
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,31 @@ class CaseFacts:
     # The same durations counted in the business calendar's opening hours (None without one).
     first_response_business_seconds: float | None = None
     resolution_business_seconds: float | None = None
+    # Customer effort (guichet.proximity's figures on the barometer): inbound contacts of the
+    # case, times the next inbound contact came on another channel than the one before, and
+    # seconds from the first contact to the first event naming an owner (None: never owned).
+    inbound_contacts: int = 0
+    channel_switches: int = 0
+    owner_wait_seconds: float | None = None
+    # Contacts from the customer up to the resolution, at least 1 (the one that opened the
+    # case, whoever made it): the numerator of "contacts per resolved issue" (REQ-MET-02).
+    contacts_to_resolution: int = 0
+
+
+OWNER_EVENTS = frozenset({"assigned", "transferred"})
+
+
+def first_owner_at(events: Sequence[EventRow]) -> datetime | None:
+    """When an event first named an owner (an assignment or transfer to someone)."""
+    times = [e.at for e in events if e.kind in OWNER_EVENTS and e.data.get("owner_id") is not None]
+    return min(times) if times else None
+
+
+def channel_switches(contacts: Sequence[ContactRow]) -> int:
+    """Times an inbound contact came on another channel than the inbound contact before it
+    (`contacts` in time order)."""
+    channels = [c.channel for c in contacts if c.inbound]
+    return sum(1 for a, b in pairwise(channels) if a != b)
 
 
 def first_resolution(events: Sequence[EventRow]) -> datetime | None:
@@ -168,12 +199,14 @@ def case_facts(
     )
     resolved_at = None if history.merged else first_resolution(history.events)
     transfers = sum(1 for e in history.events if e.kind == "transferred")
+    owner_at = first_owner_at(history.events)
 
     resolution_seconds = repeat_delay = reopen_delay = None
     response_business = resolution_business = None
     if business_seconds is not None and first_response is not None:
         response_business = business_seconds(first_contact, first_response)
     agent_responses = 0
+    contacts_to_resolution = 0
     single_response = False
     fcr = repeat = reopened = None
     if resolved_at is not None:
@@ -191,6 +224,7 @@ def case_facts(
             )
         responses = [c.at for c in contacts if c.agent_response and c.at <= resolved_at]
         agent_responses = len(responses)
+        contacts_to_resolution = max(1, sum(1 for t in customer_times if t <= resolved_at))
         # One answer, and the customer did not have to write or call again before resolution.
         single_response = agent_responses == 1 and not any(
             responses[0] < t <= resolved_at for t in customer_times
@@ -225,6 +259,12 @@ def case_facts(
         fcr=fcr,
         repeat_contact=repeat,
         reopened=reopened,
+        inbound_contacts=sum(1 for c in contacts if c.inbound),
+        channel_switches=channel_switches(contacts),
+        owner_wait_seconds=(
+            None if owner_at is None else max(0.0, (owner_at - first_contact).total_seconds())
+        ),
+        contacts_to_resolution=contacts_to_resolution,
     )
 
 

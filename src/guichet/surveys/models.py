@@ -352,6 +352,12 @@ class CaseFact(models.Model):
     repeat_delay_seconds = models.FloatField(null=True, blank=True)
     reopen_delay_seconds = models.FloatField(null=True, blank=True)
     merged = models.BooleanField(default=False)
+    # Customer effort, shown on the barometer by guichet.proximity (metrics.CaseFacts).
+    inbound_contacts = models.PositiveIntegerField(default=0)
+    channel_switches = models.PositiveIntegerField(default=0)
+    owner_wait_seconds = models.FloatField(null=True, blank=True)
+    # Customer contacts up to the resolution, at least 1 (REQ-MET-02).
+    contacts_to_resolution = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("case figures")

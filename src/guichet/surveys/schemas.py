@@ -44,6 +44,23 @@ class MetricsOut(Schema):
     response_rate: FigureOut = Field(
         description="Invitations sent in the period that were answered (REQ-SAT-07)."
     )
+    contacts_per_resolved_issue: FigureOut = Field(
+        description="Customer contacts up to resolution, plus one when the customer came back "
+        "within the FCR window, per resolved case (REQ-MET-02; same cases as fcr)."
+    )
+    contacts_per_case: FigureOut = Field(
+        description="Customer effort: inbound contacts per case first contacted in the period."
+    )
+    channel_switches_per_case: FigureOut = Field(
+        description="Customer effort: times the next inbound contact came on another channel."
+    )
+    cases_with_channel_switch: FigureOut = Field(
+        description="Customer effort: share of cases with at least one channel switch."
+    )
+    time_to_owner_seconds_median: FigureOut = Field(
+        description="Customer effort: median seconds from first contact to a named owner, over "
+        "the cases that got one."
+    )
 
 
 class PeriodOut(Schema):

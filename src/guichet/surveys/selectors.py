@@ -56,7 +56,17 @@ METRIC_NAMES = (
     "transfers_per_case",
     "backlog",
     "response_rate",
+    "contacts_per_resolved_issue",
 )
+# Customer effort from the timeline, shown by guichet.proximity's section of the page
+# (proximity/barometer_effort.html) and in the JSON and CSV beside the other figures.
+EFFORT_NAMES = (
+    "contacts_per_case",
+    "channel_switches_per_case",
+    "cases_with_channel_switch",
+    "time_to_owner_seconds_median",
+)
+FIGURE_NAMES = METRIC_NAMES + EFFORT_NAMES
 PERIOD_KINDS = ("week", "month", "quarter", "custom")
 MAX_DAYS = 3 * 366
 TREND_MONTHS = 13
@@ -328,6 +338,7 @@ def _operational_figures(
     # Every count of the period in one pass over the rows created or resolved in it.
     row = facts.filter(in_resolved | in_created).aggregate(
         fcr_n=Count("pk", filter=fcr_mature),
+        fcr_contacts=Coalesce(Sum("contacts_to_resolution", filter=fcr_mature), 0),
         fcr=Count("pk", filter=fcr_mature & _fcr_q(fcr_window)),
         repeat=Count("pk", filter=fcr_mature & _repeat_q(fcr_window)),
         reopen_n=Count("pk", filter=reopen_mature),
@@ -338,6 +349,10 @@ def _operational_figures(
         resolution_n=Count("resolution_seconds", filter=in_resolved),
         response_business_n=Count("first_response_business_seconds", filter=in_created),
         resolution_business_n=Count("resolution_business_seconds", filter=in_resolved),
+        inbound=Coalesce(Sum("inbound_contacts", filter=in_created), 0),
+        switches=Coalesce(Sum("channel_switches", filter=in_created), 0),
+        switched=Count("pk", filter=in_created & Q(channel_switches__gt=0)),
+        owned_n=Count("owner_wait_seconds", filter=in_created),
     )
     fcr_row = {"n": row["fcr_n"], "fcr": row["fcr"], "repeat": row["repeat"]}
     reopen_row = {"n": row["reopen_n"], "reopened": row["reopened"]}
@@ -372,6 +387,21 @@ def _operational_figures(
         ),
         "transfers_per_case": scoring.mean(
             transfers["total"], transfers["n"], min_sample=min_sample
+        ),
+        # REQ-MET-02: the customer's contacts up to resolution, plus one when they had to come
+        # back within W, over the same resolved cases as FCR.
+        "contacts_per_resolved_issue": scoring.mean(
+            row["fcr_contacts"] + fcr_row["repeat"], fcr_row["n"], min_sample=min_sample
+        ),
+        "contacts_per_case": scoring.mean(row["inbound"], row["created_n"], min_sample=min_sample),
+        "channel_switches_per_case": scoring.mean(
+            row["switches"], row["created_n"], min_sample=min_sample
+        ),
+        "cases_with_channel_switch": scoring.proportion(
+            row["switched"], row["created_n"], min_sample=min_sample
+        ),
+        "time_to_owner_seconds_median": _median(
+            created, "owner_wait_seconds", min_sample=min_sample, n=row["owned_n"]
         ),
     }
 
@@ -420,7 +450,23 @@ def barometer_figures(
         period=period, filters=filters, config=config, now=now, use_cache=use_cache
     )
     figures["backlog"] = scoring.count(backlog_at(at=min(end, now), filters=filters, now=now))
-    return {name: figures[name] for name in METRIC_NAMES}
+    return {name: figures[name] for name in FIGURE_NAMES}
+
+
+def period_figures(
+    *,
+    period: Period,
+    filters: BarometerFilters,
+    config: SurveyConfig | None = None,
+    now: datetime | None = None,
+) -> dict[str, scoring.Figure]:
+    """Every figure of the period but the backlog (stored once the period is settled)."""
+    return _figures_but_backlog(
+        period=period,
+        filters=filters,
+        config=config or survey_config_get(),
+        now=now or timezone.now(),
+    )
 
 
 def _figures_but_backlog(
@@ -439,7 +485,7 @@ def _figures_but_backlog(
 
 
 # Bump when a definition changes: cached periods computed by the old code are then ignored.
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2
 
 
 def _settled_figures(

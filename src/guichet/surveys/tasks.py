@@ -60,6 +60,9 @@ def _refresh_facts(*, case_id: int, **_: object) -> None:
 hooks_register("case.status_changed", _on_status_changed)
 hooks_register("case.created", _refresh_facts)
 hooks_register("case.assigned", _refresh_facts)
+# A new category changes the case's filters, its repeat contacts and maybe its service policy
+# (hence its business calendar).
+hooks_register("case.updated", _refresh_facts)
 hooks_register("contact.created", _refresh_facts)
 
 

@@ -74,9 +74,13 @@ def advisor_signature(case, only: str = "") -> str:
 
 
 @register.simple_tag
-def customer_effort(period, filters) -> dict[str, Any]:
-    from guichet.proximity.effort import effort_figures
+def customer_effort(period, filters, data=None) -> dict[str, Any]:
+    """The effort section's figures; from the barometer's own answer when the page has it
+    (`data`: selectors.barometer), so the page does not compute them twice."""
+    from guichet.proximity.effort import effort_figures, effort_from_figures
 
+    if data and "contacts_per_case" in data.get("metrics", {}):
+        return effort_from_figures(data["metrics"], min_sample=data["min_sample"])
     return effort_figures(period=period, filters=filters)
 
 

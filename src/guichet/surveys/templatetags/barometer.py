@@ -29,6 +29,13 @@ METRIC_LABELS = {
     "transfers_per_case": gettext_lazy("Transfers per case"),
     "backlog": gettext_lazy("Backlog (new and open cases)"),
     "response_rate": gettext_lazy("Surveys answered"),
+    "contacts_per_resolved_issue": gettext_lazy("Contacts per resolved request"),
+    "contacts_per_case": gettext_lazy("Contacts per case (from the customer)"),
+    "channel_switches_per_case": gettext_lazy("Channel switches per case"),
+    "cases_with_channel_switch": gettext_lazy("Cases with a channel switch"),
+    "time_to_owner_seconds_median": gettext_lazy(
+        "Time from first contact to a named owner (median)"
+    ),
 }
 PROPORTIONS = {
     "expectations_met",
@@ -37,12 +44,14 @@ PROPORTIONS = {
     "fcr_declared",
     "reopen_rate",
     "repeat_contact_rate",
+    "cases_with_channel_switch",
 }
 DURATIONS = {
     "first_response_seconds_median",
     "resolution_seconds_median",
     "first_response_business_seconds_median",
     "resolution_business_seconds_median",
+    "time_to_owner_seconds_median",
 }
 
 
@@ -65,7 +74,13 @@ def value_text(name: str, value: Any) -> str:
         return duration_text(value)
     if name == "nps":
         return f"{int(value):+d}"
-    if name in ("ces", "transfers_per_case"):
+    if name in (
+        "ces",
+        "transfers_per_case",
+        "contacts_per_resolved_issue",
+        "contacts_per_case",
+        "channel_switches_per_case",
+    ):
         return number_format(value, 2)
     return str(value)
 
@@ -113,6 +128,10 @@ def trend_arrow(row: dict, against: str = "previous") -> str:
         "repeat_contact_rate",
         "transfers_per_case",
         "backlog",
+        "contacts_per_resolved_issue",
+        "contacts_per_case",
+        "channel_switches_per_case",
+        "cases_with_channel_switch",
     }
     if now["low"] > then["high"]:
         return _("worse") if lower_is_better else _("better")
