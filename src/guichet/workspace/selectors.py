@@ -3,20 +3,22 @@
 Every read starts from guichet.cases.access (the one permission funnel). Query counts do not grow
 with the number of rows: relations are joined or prefetched, counts are capped.
 
-The inbox order lives in one place, `inbox_order` / `inbox_after`: priority rank then age for
-now. The SLA work replaces these two functions with "time left before the target" ordering.
+The inbox order lives in one place, `inbox_order` / `inbox_after` (and `_segments`, the same
+order cut in two for the indexes): time left before the nearest service target (guichet.sla's
+case clock), then the cases with no running target by priority rank and age.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet, Window
+from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -26,6 +28,8 @@ from guichet.cases.access import case_get_for_user, case_queryset_for_user, case
 from guichet.cases.choices import CaseStatus, Channel, Priority
 from guichet.cases.models import Attachment, Case, CaseEvent, Category, Contact
 from guichet.customers.models import Customer, CustomerEmail
+from guichet.sla.models import CaseClock
+from guichet.sla.selectors import cases_with_clock
 from guichet.workspace import search
 
 PAGE_SIZE = 25
@@ -132,31 +136,124 @@ def inbox_view_queryset(
     return qs
 
 
+DUE = "sla_clock__next_due_at"  # the nearest due time of a running target (guichet.sla)
+RANKS = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
+
+
+class InboxKey(NamedTuple):
+    """A case's place in the inbox order. Active views: the nearest due time of a running
+    target (None: no running target — paused, none set, or finished), then priority rank, then
+    age. "All cases" uses only (created_at, id)."""
+
+    due: datetime | None
+    rank: int
+    created_at: datetime
+    id: int
+
+
+def inbox_key(case: Case) -> InboxKey:
+    """The key of a case as it stands now (its clock from `cases_with_clock`, else one query)."""
+    try:
+        due = case.sla_clock.next_due_at
+    except CaseClock.DoesNotExist:
+        due = None
+    return InboxKey(due, RANKS.get(case.priority, 3), case.created_at, case.pk)
+
+
+def _micros(moment: datetime) -> int:
+    return round(moment.timestamp() * 1_000_000)
+
+
+def _moment(micros: str) -> datetime:
+    return datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+
+
+def inbox_cursor(key: InboxKey) -> str:
+    """The key as a URL parameter ("next page", "next case"): due (µs since the epoch, or "n"),
+    rank, created_at (µs), id."""
+    due = "n" if key.due is None else str(_micros(key.due))
+    return f"{due}.{key.rank}.{_micros(key.created_at)}.{key.id}"
+
+
+def inbox_cursor_parse(value: str) -> InboxKey | None:
+    """The key back from a URL parameter; None for anything malformed (never a 500)."""
+    parts = (value or "").split(".")
+    if len(parts) != 4 or not all(p.lstrip("-").isdigit() for p in parts[1:]):
+        return None
+    due, rank, created, pk = parts
+    if due != "n" and not due.lstrip("-").isdigit():
+        return None
+    try:
+        return InboxKey(None if due == "n" else _moment(due), int(rank), _moment(created), int(pk))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def inbox_order(qs: QuerySet[Case], *, view: str) -> QuerySet[Case]:
-    """The inbox order: most urgent first. Active views: priority rank, then oldest first.
-    "All cases" (an archive to search in) shows the newest first."""
+    """The inbox order, in one place: most urgent first. Active views: least time left before
+    the nearest response/resolution target first (guichet.sla's clock); cases with no running
+    target after them, by priority rank then oldest first. "All cases" (an archive to search
+    in) shows the newest first.
+
+    One ORDER BY over two tables cannot walk an index: `inbox_page` and `inbox_next_case` read
+    the two segments (with / without a due time) separately, each along its own index, in this
+    same order."""
     if not INBOX_VIEWS[view].active_only:
         return qs.order_by("-created_at", "-id")
-    return qs.alias(rank=_rank()).order_by("rank", "created_at", "id")
+    return cases_with_clock(qs.alias(rank=_rank())).order_by(
+        F(DUE).asc(nulls_last=True), "rank", "created_at", "id"
+    )
 
 
-def inbox_after(qs: QuerySet[Case], *, view: str, case: Case) -> QuerySet[Case]:
-    """The cases that come after `case` in `inbox_order` (for "next case")."""
+def _after_in_segment(key: InboxKey) -> Q:
+    """After `key` among the cases with the same due time (or among those without one)."""
+    return (
+        Q(rank__gt=key.rank)
+        | Q(rank=key.rank, created_at__gt=key.created_at)
+        | Q(rank=key.rank, created_at=key.created_at, id__gt=key.id)
+    )
+
+
+def inbox_after(qs: QuerySet[Case], *, view: str, key: InboxKey) -> QuerySet[Case]:
+    """The cases that come after `key` in `inbox_order` (keyset "next page" and "next case")."""
     if not INBOX_VIEWS[view].active_only:
         return qs.filter(
-            Q(created_at__lt=case.created_at) | Q(created_at=case.created_at, id__lt=case.pk)
+            Q(created_at__lt=key.created_at) | Q(created_at=key.created_at, id__lt=key.id)
         )
-    rank = {
-        Priority.URGENT: 0,
-        Priority.HIGH: 1,
-        Priority.NORMAL: 2,
-    }.get(case.priority, 3)
     qs = qs.alias(rank=_rank())
+    if key.due is None:
+        return qs.filter(Q(**{f"{DUE}__isnull": True}) & _after_in_segment(key))
     return qs.filter(
-        Q(rank__gt=rank)
-        | Q(rank=rank, created_at__gt=case.created_at)
-        | Q(rank=rank, created_at=case.created_at, id__gt=case.pk)
+        Q(**{f"{DUE}__gt": key.due})
+        | (Q(**{DUE: key.due}) & _after_in_segment(key))
+        | Q(**{f"{DUE}__isnull": True})
     )
+
+
+def _segments(qs: QuerySet[Case], *, view: str, after: InboxKey | None) -> list[QuerySet[Case]]:
+    """`inbox_order(inbox_after(qs))` as consecutive ordered pieces, each of which walks an
+    index: the cases with a running target along the clock's due-time index, then the others
+    along the inbox's priority indexes."""
+    if not INBOX_VIEWS[view].active_only:
+        return [
+            inbox_order(qs if after is None else inbox_after(qs, view=view, key=after), view=view)
+        ]
+    ranked = qs.alias(rank=_rank())
+    timed = ranked.filter(**{f"{DUE}__isnull": False})
+    untimed = ranked.filter(**{f"{DUE}__isnull": True})
+    if after is not None:
+        if after.due is None:
+            timed = None
+            untimed = untimed.filter(_after_in_segment(after))
+        else:
+            timed = timed.filter(
+                Q(**{f"{DUE}__gt": after.due}) | (Q(**{DUE: after.due}) & _after_in_segment(after))
+            )
+    pieces = []
+    if timed is not None:
+        pieces.append(timed.order_by(DUE, "rank", "created_at", "id"))
+    pieces.append(untimed.order_by("rank", "created_at", "id"))
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -243,6 +340,7 @@ class InboxPage:
     has_next: bool
     counts: dict[str, int]
     search_capped: bool = False
+    next_cursor: str = ""  # the last row's key, for the keyset "next page" link
 
     @property
     def has_previous(self) -> bool:
@@ -278,81 +376,113 @@ def inbox_counts(
 
 
 def inbox_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related("customer", "owner", "team", "category").prefetch_related("tags")
+    return cases_with_clock(
+        qs.select_related("customer", "owner", "team", "category").prefetch_related("tags")
+    )
+
+
+def _ordered_ids(
+    bases: list[QuerySet[Case]], *, view: str, after: InboxKey | None, wanted: int
+) -> list[int]:
+    """The ids of the first `wanted` cases of the union of `bases`, in inbox order (after
+    `after` when given). Each segment of the order (see `_segments`) is read only while the
+    previous ones have not given enough rows; with several bases (the parts of an agent's
+    visibility), each base gives at most the rows still wanted, along its own index, and only
+    those few rows are ordered again together."""
+    ids: list[int] = []
+    pieces = len(_segments(bases[0], view=view, after=after)) if bases else 0
+    for index in range(pieces):
+        need = wanted - len(ids)
+        if need <= 0:
+            break
+        if len(bases) == 1:
+            qs = _segments(bases[0], view=view, after=after)[index]
+        else:
+            union = _union_ids([_segments(b, view=view, after=after)[index] for b in bases], need)
+            if union is None:
+                continue
+            # The same piece again over those few rows: same ORDER BY (its filters hold).
+            qs = _segments(
+                Case.objects.filter(pk__in=RawSQL(*union)),  # noqa: S611 (ORM-compiled SQL)
+                view=view,
+                after=after,
+            )[index]
+        ids.extend(qs.values_list("id", flat=True)[:need])
+    return ids
 
 
 def inbox_page(
-    *, user: User, view: str, filters: InboxFilters, page: int = 1, with_counts: bool = True
+    *,
+    user: User,
+    view: str,
+    filters: InboxFilters,
+    page: int = 1,
+    after: InboxKey | None = None,
+    with_counts: bool = True,
 ) -> InboxPage:
+    """One page of an inbox view: by number (page 1 is the top), or the page after the row
+    whose key is `after` (keyset: the "next page" link, unaffected by rows that came or went
+    above)."""
     view = view if view in INBOX_VIEWS else DEFAULT_VIEW
     page = min(max(page, 1), MAX_PAGE)
     team_ids = user_team_ids(user)
     parts = visibility_parts(user)
-    start = (page - 1) * PAGE_SIZE
+    start = 0 if after is not None else (page - 1) * PAGE_SIZE
     wanted = start + PAGE_SIZE + 1
     if len(parts) == 1 or filters.q:
         # One part, or a search (whose matches are already capped): one plain query.
         visible = parts[0] if len(parts) == 1 else case_queryset_for_user(user=user)
-        qs = inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=visible)
-        qs = inbox_order(inbox_apply_filters(qs, filters), view=view)
+        parts_for_view = [visible]
     else:
-        union = _union_ids(
-            [
-                inbox_order(
-                    inbox_apply_filters(
-                        inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=p),
-                        filters,
-                    ),
-                    view=view,
-                )
-                for p in parts
-            ],
-            wanted,
+        parts_for_view = parts
+    bases = [
+        inbox_apply_filters(
+            inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part), filters
         )
-        qs = (
-            Case.objects.filter(pk__in=RawSQL(*union))  # noqa: S611 (ORM-compiled SQL)
-            if union
-            else Case.objects.none()
-        )
-        qs = inbox_order(qs, view=view)
-    rows = list(inbox_rows(qs)[start:wanted])
+        for part in parts_for_view
+    ]
+    ids = _ordered_ids(bases, view=view, after=after, wanted=wanted)
+    page_ids = ids[start : start + PAGE_SIZE]
+    loaded = {c.pk: c for c in inbox_rows(Case.objects.filter(pk__in=page_ids))}
+    rows = [loaded[pk] for pk in page_ids if pk in loaded]
     counts = inbox_counts(user=user, team_ids=team_ids, parts=parts) if with_counts else {}
     capped = False
     if filters.q:
         parsed = search.search_parse(filters.q)
         capped = not parsed.empty and search.search_cap_reached(parsed)
+    has_next = len(ids) > start + PAGE_SIZE
     return InboxPage(
         view=view,
-        cases=rows[:PAGE_SIZE],
+        cases=rows,
         page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        has_next=has_next,
         counts=counts,
         search_capped=capped,
+        next_cursor=inbox_cursor(inbox_key(rows[-1])) if has_next and rows else "",
     )
 
 
-def inbox_next_case(*, user: User, view: str, case: Case) -> Case | None:
-    """The case an agent works on after `case` in the same inbox view ("j", next case)."""
+def inbox_next_case(
+    *, user: User, view: str, case: Case, key: InboxKey | None = None
+) -> Case | None:
+    """The case an agent works on after `case` in the same inbox view ("j", next case).
+    `key` is where the case stood when the agent opened it (the case page's link carries it):
+    once replied to or resolved, the case itself has moved, but "next" goes on from where it
+    was. Without it, from where the case stands now."""
     view = view if view in INBOX_VIEWS else DEFAULT_VIEW
+    if key is None:
+        key = inbox_key(Case.objects.select_related("sla_clock").get(pk=case.pk))
     team_ids = user_team_ids(user)
-    union = _union_ids(
-        [
-            inbox_order(
-                inbox_after(
-                    inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part),
-                    view=view,
-                    case=case,
-                ).exclude(pk=case.pk),
-                view=view,
-            )
-            for part in visibility_parts(user)
-        ],
-        1,
-    )
-    if union is None:
+    bases = [
+        inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part).exclude(
+            pk=case.pk
+        )
+        for part in visibility_parts(user)
+    ]
+    ids = _ordered_ids(bases, view=view, after=key, wanted=1)
+    if not ids:
         return None
-    qs = Case.objects.filter(pk__in=RawSQL(*union))  # noqa: S611 (ORM-compiled SQL)
-    return inbox_order(qs, view=view).only("id", "reference").first()
+    return Case.objects.only("id", "reference").get(pk=ids[0])
 
 
 # --- Case page -----------------------------------------------------------------------------
@@ -365,6 +495,7 @@ class CasePage:
     customer_cases: list[Case]
     customer_case_count: int
     merge_targets: list[Case]
+    key: InboxKey  # where the case stands in the inbox order ("next case" goes on from there)
 
 
 CUSTOMER_PANEL_CASES = 10
@@ -374,6 +505,10 @@ def case_page(*, user: User, reference: str) -> CasePage:
     """Everything the case page shows, in a fixed number of queries. The timeline (events) is
     loaded on demand by `case_history`."""
     case = case_get_for_user(user=user, reference=reference)
+    # The service clock (countdown, place in the inbox order), cached on the case for the
+    # template: one query, also when the case has none.
+    clock = CaseClock.objects.select_related("calendar").filter(case_id=case.pk).first()
+    Case._meta.get_field("sla_clock").set_cached_value(case, clock)
     contacts = list(
         Contact.objects.filter(case=case)
         .select_related("author_user", "author_customer")
@@ -399,6 +534,7 @@ def case_page(*, user: User, reference: str) -> CasePage:
         customer_cases=others,
         customer_case_count=count,
         merge_targets=merge_targets,
+        key=inbox_key(case),
     )
 
 

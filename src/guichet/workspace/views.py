@@ -88,8 +88,14 @@ def _inbox_context(request: HttpRequest, *, with_counts: bool = True) -> dict[st
         page_number = int(request.GET.get("page") or 1)
     except ValueError:
         page_number = 1
+    after = selectors.inbox_cursor_parse(request.GET.get("after", ""))
     page = selectors.inbox_page(
-        user=request.user, view=view, filters=filters, page=page_number, with_counts=with_counts
+        user=request.user,
+        view=view,
+        filters=filters,
+        page=page_number,
+        after=after,
+        with_counts=with_counts,
     )
     params = {
         k: v
@@ -118,6 +124,8 @@ def _inbox_context(request: HttpRequest, *, with_counts: bool = True) -> dict[st
         "poll_seconds": getattr(settings, "GUICHET_INBOX_POLL_SECONDS", 15),
         "filter_query": query,
         "page_query": urlencode({"view": view, **params}),
+        # The page reached by "next page" (keyset): polling refreshes that same page.
+        "after": request.GET.get("after", "") if after is not None else "",
         "statuses": CaseStatus.choices,
         "priorities": Priority.choices,
         "channels": Channel.choices,
@@ -143,14 +151,21 @@ def inbox_results(request: HttpRequest) -> HttpResponse:
 # --- Case page -----------------------------------------------------------------------------
 
 
-def _case_url(case: Case, view: str | None = None) -> str:
+def _case_url(case: Case, view: str | None = None, at: str = "") -> str:
     url = reverse("workspace:case", args=[case.reference])
-    return f"{url}?{urlencode({'view': view})}" if view else url
+    params = {k: v for k, v in (("view", view), ("at", at)) if v}
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _view_param(request: HttpRequest) -> str:
     view = request.GET.get("view") or request.POST.get("view") or ""
     return view if view in selectors.INBOX_VIEWS else ""
+
+
+def _at_param(request: HttpRequest) -> str:
+    """Where the case stood in the inbox when the agent opened it (see `inbox_next_case`)."""
+    value = request.GET.get("at") or request.POST.get("at") or ""
+    return value if selectors.inbox_cursor_parse(value) is not None else ""
 
 
 def _case_context(
@@ -176,6 +191,7 @@ def _case_context(
         "page": page,
         "case": case,
         "view": _view_param(request),
+        "at": _at_param(request) or selectors.inbox_cursor(page.key),
         "errors": errors or {},
         "posted": request.POST if request.method == "POST" else {},
         "composer": composer,
@@ -219,7 +235,9 @@ def _case_action(
     if isinstance(outcome, HttpResponse):
         return outcome
     messages.success(request, outcome)
-    return HttpResponseRedirect(_case_url(case, _view_param(request)), status=303)
+    return HttpResponseRedirect(
+        _case_url(case, _view_param(request), _at_param(request)), status=303
+    )
 
 
 @agent_view
@@ -375,7 +393,8 @@ def case_next(request: HttpRequest, reference: str) -> HttpResponse:
     """The next case of the same inbox view ("j"); back to the inbox after the last one."""
     case = case_get_for_user(user=request.user, reference=reference)
     view = _view_param(request) or selectors.DEFAULT_VIEW
-    following = selectors.inbox_next_case(user=request.user, view=view, case=case)
+    key = selectors.inbox_cursor_parse(request.GET.get("at", ""))
+    following = selectors.inbox_next_case(user=request.user, view=view, case=case, key=key)
     if following is None:
         messages.info(request, _("No more cases in this view."))
         return HttpResponseRedirect(f"{reverse('workspace:inbox')}?{urlencode({'view': view})}")
