@@ -11,7 +11,17 @@ median and p95 (nearest rank) in milliseconds.
     .venv/bin/python benchmarks/workspace_bench.py --n 10000 --peer /tmp/peer-bench/results
 
 Databases are kept in benchmarks/results/ (git-ignored) and reused when they already hold N
-cases (--fresh rebuilds them). With --peer DIR (peer-bench's results/ folder, timing_N.json or
+cases (--fresh rebuilds them). An existing dataset (e.g. the shared 1,000,000-case ones of
+/work/bench-data, or a copy of them) is used as it is with --sqlite-dir DIR (GUICHET_VAR_DIR of
+that database) or --database-url URL: nothing is seeded, N is what it holds; --migrate applies
+pending migrations first (only on a copy: a shared master is read-only) and ANALYZEs.
+
+    flock /tmp/bench.lock .venv/bin/python benchmarks/workspace_bench.py \
+        --sqlite-dir /work/bench-data/ws-sqlite-1m --migrate
+    flock /tmp/bench.lock .venv/bin/python benchmarks/workspace_bench.py \
+        --database-url postgres://postgres@127.0.0.1:5432/guichet_1m_ws --migrate
+
+With --peer DIR (peer-bench's results/ folder, timing_N.json or
 timing_N_pg.json), the table adds the ratio to django-helpdesk's matching view.
 """
 
@@ -54,15 +64,19 @@ def peak_rss_mb() -> float:
 # --- child process: one N, one database -----------------------------------------------------
 
 
-def setup_django(n: int, db: str) -> None:
+def setup_django(n: int, db: str, *, sqlite_dir: str = "", database_url: str = "") -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
-    os.environ["GUICHET_VAR_DIR"] = str(RESULTS / "var")
+    os.environ["GUICHET_VAR_DIR"] = sqlite_dir or str(RESULTS / "var")
     os.environ["GUICHET_PLAIN_STATIC"] = "1"
     os.environ.setdefault("GUICHET_TASKS_BACKEND", "immediate")
     os.environ["DEBUG"] = "0"
     os.environ["LOG_LEVEL"] = "WARNING"
-    if db == "postgres":
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    elif sqlite_dir:
+        os.environ.pop("DATABASE_URL", None)  # the settings' default: GUICHET_VAR_DIR's file
+    elif db == "postgres":
         base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
         os.environ["DATABASE_URL"] = f"{base}/guichet_bench_{n}"
     else:
@@ -515,13 +529,39 @@ def _customer_of(rng: random.Random, references: list[str]) -> int:
     return _CUSTOMER_CACHE[reference]
 
 
+def use_existing(migrate: bool) -> dict:
+    """An existing dataset, as it is (or migrated and analysed, on a copy)."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    started = time.perf_counter()
+    if migrate:
+        call_command("migrate", verbosity=0)
+        _analyze()
+    pending = MigrationExecutor(connection).migration_plan(
+        MigrationExecutor(connection).loader.graph.leaf_nodes()
+    )
+    if pending:
+        names = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in pending)
+        print(f"  warning: migrations not applied: {names}", file=sys.stderr, flush=True)
+    return {
+        "seeded": False,
+        "seeder": "existing" + (" migrated" if migrate else ""),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def child(args: argparse.Namespace) -> None:
     n = args.one
-    if args.db == "postgres":
+    existing = bool(args.sqlite_dir or args.database_url)
+    if existing:
+        pass
+    elif args.db == "postgres":
         pg_create(n, args.fresh)
     elif args.fresh:
         sqlite_remove(n)
-    setup_django(n, args.db)
+    setup_django(n, args.db, sqlite_dir=args.sqlite_dir, database_url=args.database_url)
     import django
     from django.conf import settings
     from django.db import connection
@@ -529,11 +569,13 @@ def child(args: argparse.Namespace) -> None:
     from guichet.cases.models import Case, Contact
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    seed = ensure_data(n, args.seeder)
+    seed = use_existing(args.migrate) if existing else ensure_data(n, args.seeder)
+    n = Case.objects.count() if existing else n
     print(f"N={n:,} ({args.db}): {seed}", file=sys.stderr, flush=True)
     results = time_endpoints(args.repeat, args.warmup)
     out = {
         "n": n,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cases_in_db": Case.objects.count(),
         "contacts_in_db": Contact.objects.count(),
         "db": connection.vendor,
@@ -565,9 +607,9 @@ def table(runs: list[dict], peer_dir: Path | None, db: str) -> str:
     head = f"{'endpoint':<22}|" + "|".join(f"{'N=' + format(r['n'], ','):^{width}}" for r in runs)
     sub = f"{'':<22}|" + "|".join(f"{'median / p95 ms  queries':^{width}}" for _ in runs)
     lines = [
-        f"Guichet workspace, Django {runs[0]['django']}, Python {runs[0]['python']}, "
-        f"DB {runs[0]['db']}; median/p95 over {runs[0]['repeat']} requests after "
-        f"{runs[0]['warmup']} warm-ups",
+        f"Guichet workspace, {runs[0].get('date', '')}, Django {runs[0]['django']}, "
+        f"Python {runs[0]['python']}, DB {runs[0]['db']}; median/p95 over "
+        f"{runs[0]['repeat']} requests after {runs[0]['warmup']} warm-ups",
         "",
         head,
         sub,
@@ -622,18 +664,34 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="rebuild the databases")
     parser.add_argument("--peer", type=Path, help="peer-bench results folder, for ratios")
+    parser.add_argument("--sqlite-dir", default="", help="an existing SQLite dataset's folder")
+    parser.add_argument("--database-url", default="", help="an existing dataset's database URL")
+    parser.add_argument(
+        "--migrate", action="store_true", help="with an existing dataset: migrate and ANALYZE it"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
+    if args.one is not None:
         child(args)
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     runs = []
+    if args.sqlite_dir or args.database_url:
+        args.n = [0]  # N is what the dataset holds
+        if args.database_url:
+            args.db = "postgres"
     for n in args.n:
-        out = RESULTS / f"workspace_{n}_{args.db}.json"
+        label = "existing" if n == 0 else str(n)
+        out = RESULTS / f"workspace_{label}_{args.db}.json"
         command = [sys.executable, __file__, "--one", str(n), "--out", str(out)]
         command += ["--db", args.db, "--seeder", args.seeder]
+        if args.sqlite_dir:
+            command += ["--sqlite-dir", args.sqlite_dir]
+        if args.database_url:
+            command += ["--database-url", args.database_url]
+        if args.migrate:
+            command.append("--migrate")
         command += ["--repeat", str(args.repeat), "--warmup", str(args.warmup)]
         if args.fresh:
             command.append("--fresh")

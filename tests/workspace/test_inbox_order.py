@@ -191,3 +191,14 @@ def test_next_case_without_position_uses_where_the_case_stands_now(agent, mixed)
     assert next_hop(client, mixed["later_urgent"], view="mine") == (
         reverse("workspace:case", args=[mixed["none_normal"].reference]) + "?view=mine"
     )
+
+
+def test_equal_due_times_put_the_older_case_first(agent, customer, team):
+    # e.g. cases received over the weekend are all due an hour after Monday's opening
+    at = timezone.now() + timedelta(hours=1)
+    older = case_new(customer=customer, team=team, owner=agent, priority="low")
+    newer = case_new(customer=customer, team=team, owner=agent, priority="urgent")
+    for case in (newer, older):
+        due_in(case, at - timezone.now())
+        CaseClock.objects.filter(case=case).update(next_due_at=at)
+    assert listed_refs(logged_in(agent).get("/")) == [older.reference, newer.reference]

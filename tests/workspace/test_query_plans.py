@@ -66,3 +66,15 @@ def test_search_uses_the_full_text_index(supervisor, customer, team):
         assert "workspace_contact_fts VIRTUAL TABLE" in text, text
     else:
         assert "workspace_contact_body_fts" in text, text
+
+
+def test_cases_with_a_due_time_are_read_along_the_due_time_index(supervisor, customer, team):
+    # the segment of cases with a running target walks workspace_inbox_due_idx in order
+    case_new(customer=customer, team=team)
+    qs = selectors.inbox_view_queryset(user=supervisor, view="open", team_ids=[])
+    text = plan(selectors._segments(qs, view="open", after=None)[0].values("id")[:26])
+    assert "workspace_inbox_due_idx" in text, text
+    if connection.vendor == "sqlite":
+        assert "TEMP B-TREE" not in text, text
+    else:
+        assert " Sort " not in text and "Sort Key" not in text, text

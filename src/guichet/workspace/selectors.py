@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, When, Window
+from django.db.models import Case as SqlCase
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -189,29 +190,40 @@ def inbox_cursor_parse(value: str) -> InboxKey | None:
         return None
 
 
+def _untimed(expression: Any) -> SqlCase:
+    """The expression for cases without a running target; NULL (all equal) for the others."""
+    return SqlCase(When(**{f"{DUE}__isnull": True}, then=expression))
+
+
 def inbox_order(qs: QuerySet[Case], *, view: str) -> QuerySet[Case]:
     """The inbox order, in one place: most urgent first. Active views: least time left before
-    the nearest response/resolution target first (guichet.sla's clock); cases with no running
-    target after them, by priority rank then oldest first. "All cases" (an archive to search
-    in) shows the newest first.
+    the nearest response/resolution target first (guichet.sla's case clock; among equal due
+    times, the older case — smaller id — first); then the cases with no running target (paused
+    while waiting on the customer, no target, no clock), by priority rank then oldest first.
+    "All cases" (an archive to search in) shows the newest first.
 
     One ORDER BY over two tables cannot walk an index: `inbox_page` and `inbox_next_case` read
-    the two segments (with / without a due time) separately, each along its own index, in this
-    same order."""
+    the two segments (with / without a due time) separately (`_segments`), each along its own
+    index (workspace migration 0004 for the due times), in this same order."""
     if not INBOX_VIEWS[view].active_only:
         return qs.order_by("-created_at", "-id")
     return cases_with_clock(qs.alias(rank=_rank())).order_by(
-        F(DUE).asc(nulls_last=True), "rank", "created_at", "id"
+        F(DUE).asc(nulls_last=True), _untimed(F("rank")), _untimed(F("created_at")), "id"
     )
 
 
-def _after_in_segment(key: InboxKey) -> Q:
-    """After `key` among the cases with the same due time (or among those without one)."""
+def _after_untimed(key: InboxKey) -> Q:
+    """After `key` among the cases without a running target (priority rank, age, id)."""
     return (
         Q(rank__gt=key.rank)
         | Q(rank=key.rank, created_at__gt=key.created_at)
         | Q(rank=key.rank, created_at=key.created_at, id__gt=key.id)
     )
+
+
+def _after_timed(key: InboxKey) -> Q:
+    """After `key` among the cases with a running target (due time, id)."""
+    return Q(**{f"{DUE}__gt": key.due}) | Q(**{DUE: key.due, "id__gt": key.id})
 
 
 def inbox_after(qs: QuerySet[Case], *, view: str, key: InboxKey) -> QuerySet[Case]:
@@ -221,13 +233,10 @@ def inbox_after(qs: QuerySet[Case], *, view: str, key: InboxKey) -> QuerySet[Cas
             Q(created_at__lt=key.created_at) | Q(created_at=key.created_at, id__lt=key.id)
         )
     qs = qs.alias(rank=_rank())
+    untimed = Q(**{f"{DUE}__isnull": True})
     if key.due is None:
-        return qs.filter(Q(**{f"{DUE}__isnull": True}) & _after_in_segment(key))
-    return qs.filter(
-        Q(**{f"{DUE}__gt": key.due})
-        | (Q(**{DUE: key.due}) & _after_in_segment(key))
-        | Q(**{f"{DUE}__isnull": True})
-    )
+        return qs.filter(untimed & _after_untimed(key))
+    return qs.filter(_after_timed(key) | untimed)
 
 
 def _segments(qs: QuerySet[Case], *, view: str, after: InboxKey | None) -> list[QuerySet[Case]]:
@@ -235,23 +244,22 @@ def _segments(qs: QuerySet[Case], *, view: str, after: InboxKey | None) -> list[
     index: the cases with a running target along the clock's due-time index, then the others
     along the inbox's priority indexes."""
     if not INBOX_VIEWS[view].active_only:
-        return [
-            inbox_order(qs if after is None else inbox_after(qs, view=view, key=after), view=view)
-        ]
+        if after is not None:
+            qs = inbox_after(qs, view=view, key=after)
+        return [inbox_order(qs, view=view)]
     ranked = qs.alias(rank=_rank())
     timed = ranked.filter(**{f"{DUE}__isnull": False})
     untimed = ranked.filter(**{f"{DUE}__isnull": True})
     if after is not None:
         if after.due is None:
             timed = None
-            untimed = untimed.filter(_after_in_segment(after))
+            untimed = untimed.filter(_after_untimed(after))
         else:
-            timed = timed.filter(
-                Q(**{f"{DUE}__gt": after.due}) | (Q(**{DUE: after.due}) & _after_in_segment(after))
-            )
+            timed = timed.filter(_after_timed(after))
     pieces = []
     if timed is not None:
-        pieces.append(timed.order_by(DUE, "rank", "created_at", "id"))
+        # The clock's own case_id (not cases_case.id): the ORDER BY is then exactly the index.
+        pieces.append(timed.order_by(DUE, "sla_clock__pk"))
     pieces.append(untimed.order_by("rank", "created_at", "id"))
     return pieces
 
