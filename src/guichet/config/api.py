@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -141,28 +142,28 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     messages: dict[str, list[str]] = {}
     for err in exc.errors:
         field = _field_of(err.get("loc", ()))
-        message = str(err.get("msg", "")) or "Invalid value."
+        message = str(err.get("msg", "")) or _("Invalid value.")
         if message not in messages.setdefault(field, []):
             messages[field].append(message)
     details = [{"field": f, "message": "; ".join(m)} for f, m in messages.items()]
-    return _error(request, 422, "Invalid input.", "validation_error", details)
+    return _error(request, 422, _("Invalid input."), "validation_error", details)
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "Not found.", "not_found")
+    return _error(request, 404, _("Not found."), "not_found")
 
 
 def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Any URL under /api/ that no endpoint matches: a 404 in the API's error shape."""
     return JsonResponse(
-        {"message": "No such API endpoint.", "code": "not_found", "details": {}}, status=404
+        {"message": _("No such API endpoint."), "code": "not_found", "details": {}}, status=404
     )
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "Authentication required.", "unauthorized")
+    return _error(request, 401, _("Authentication required."), "unauthorized")
 
 
 @api.exception_handler(HttpError)
@@ -170,15 +171,44 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = str(exc)
     if exc.status_code == 403 and "CSRF" in message:
         return _error(
-            request, 403, "CSRF check failed: send the X-CSRFToken header.", "csrf_failed"
+            request, 403, _("CSRF check failed: send the X-CSRFToken header."), "csrf_failed"
         )
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         # Malformed JSON is bad input like any other: 422 naming the body.
         return _error(
             request,
             422,
-            "Invalid input.",
+            _("Invalid input."),
             "validation_error",
-            [{"field": "body", "message": "The request body is not valid JSON."}],
+            [{"field": "body", "message": _("The request body is not valid JSON.")}],
         )
     return _error(request, exc.status_code, message, "http_error")
+
+
+class ApiMethodNotAllowedMiddleware:
+    """django-ninja answers a method that a path does not take with a plain-text 405; under
+    /api/ every answer keeps the one error shape, naming the methods the path does take."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            message = _("Method %(method)s is not allowed here; allowed: %(allowed)s.") % {
+                "method": request.method,
+                "allowed": ", ".join(allowed) or "-",
+            }
+            replaced = JsonResponse(
+                {"message": message, "code": "method_not_allowed", "details": {"allowed": allowed}},
+                status=405,
+            )
+            if allowed:
+                replaced["Allow"] = ", ".join(allowed)
+            return replaced
+        return response
