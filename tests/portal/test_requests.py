@@ -355,9 +355,9 @@ def test_every_page_offers_to_talk_to_a_person_with_the_phone(client, settings):
         assert 'href="tel:+33123456789"' in html
 
 
-def test_language_switch_posts_to_django_set_language(client):
+def test_language_switch_posts_to_the_portal_language_view(client):
     html = client.get(reverse("portal:front")).content.decode()
-    assert f'action="{reverse("set_language")}"' in html
+    assert f'action="{reverse("portal:language")}"' in html
     assert 'name="language" value="fr"' in html
     assert 'name="language" value="en"' in html
 
@@ -367,6 +367,38 @@ def test_language_chosen_is_the_pages_language(db):
     client.post(reverse("set_language"), {"language": "fr", "next": "/portal/"})
     html = client.get(reverse("portal:front")).content.decode()
     assert '<html lang="fr">' in html
+
+
+def test_language_switch_changes_the_pages_language(db):
+    client = Client()
+    response = client.post(reverse("portal:language"), {"language": "en", "next": "/portal/"})
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert '<html lang="en">' in client.get(reverse("portal:front")).content.decode()
+
+
+def test_language_switch_updates_the_signed_in_customers_language(customer_client, customer):
+    # given a customer whose emails speak French
+    assert customer.language == "fr"
+    # when they switch the portal to English
+    customer_client.post(reverse("portal:language"), {"language": "en", "next": "/portal/"})
+    # then their emails will speak English too
+    customer.refresh_from_db()
+    assert customer.language == "en"
+
+
+def test_language_switch_by_a_visitor_or_with_a_bad_language_changes_no_customer(
+    client, customer_client, customer, other_customer
+):
+    client.post(reverse("portal:language"), {"language": "en", "next": "/portal/"})
+    response = customer_client.post(reverse("portal:language"), {"language": "xx", "next": "/"})
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    other_customer.refresh_from_db()
+    assert (customer.language, other_customer.language) == ("fr", "fr")
+
+
+def test_language_switch_is_post_only(client):
+    assert client.get(reverse("portal:language")).status_code == 405
 
 
 def test_case_page_query_count_does_not_grow_with_the_conversation(

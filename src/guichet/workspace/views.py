@@ -412,8 +412,11 @@ def _macro_teams(user: User) -> list[Team]:
 
 @agent_view
 def macros(request: HttpRequest) -> HttpResponse:
-    """Saved replies: the ones this agent may use, and a form to add one for a team."""
+    """Saved replies: the ones this agent may use, a form to add one for a team, and each one's
+    name and text editable in place. Who may change a macro is decided by the knowledge
+    services (its team's agents, supervisors; shared macros: supervisors only): refused → 403."""
     errors: dict[str, str] = {}
+    editing = 0
     if request.method == "POST":
         team_value = request.POST.get("team", "")
         team = None
@@ -426,9 +429,20 @@ def macros(request: HttpRequest) -> HttpResponse:
                     macro_id=int(request.POST["macro"]) if request.POST["macro"].isdigit() else 0,
                     include_inactive=True,
                 )
-                knowledge_services.macro_update(
-                    actor=request.user, macro=macro, is_active=request.POST.get("active") == "1"
-                )
+                if request.POST.get("action") == "edit":
+                    editing = macro.pk
+                    knowledge_services.macro_update(
+                        actor=request.user,
+                        macro=macro,
+                        name=request.POST.get("name", ""),
+                        body=request.POST.get("body", ""),
+                    )
+                else:
+                    knowledge_services.macro_update(
+                        actor=request.user,
+                        macro=macro,
+                        is_active=request.POST.get("active") == "1",
+                    )
                 messages.success(request, _("Macro updated."))
             else:
                 if team_value and team is None:
@@ -443,13 +457,18 @@ def macros(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("workspace:macros"), status=303)
         except NotFound:
             raise
+        except PermissionDenied:
+            if request.POST.get("macro"):
+                raise  # an existing macro this agent may not change: 403 (agent_view)
+            errors["macro"] = _("You can only manage the macros of your teams.")
         except ApplicationError as exc:
-            errors["macro"] = exc.message
+            errors[f"macro-{editing}" if editing else "macro"] = exc.message
     context = {
         "macros": list(macro_list_for_user(user=request.user, include_inactive=True)),
         "teams": _macro_teams(request.user),
         "placeholders": [(name, label) for name, (label, _fn) in PLACEHOLDERS.items()],
         "errors": errors,
+        "editing": editing,
         "posted": request.POST if request.method == "POST" else {},
     }
     return render(request, "workspace/macros.html", context, status=422 if errors else 200)

@@ -188,6 +188,21 @@ def portal_customer_for_user(*, user: User) -> Customer | None:
 
 
 @transaction.atomic
+def portal_language_set(*, user: User, language: str) -> bool:
+    """The language chosen with the portal's switch becomes the signed-in customer's language,
+    so that the emails they get from now on speak it too. False when there is no customer to
+    update (a visitor, an agent)."""
+    if language not in dict(settings.LANGUAGES):
+        raise _field_error("language", _("Unknown language."))
+    customer = portal_customer_for_user(user=user)
+    if customer is None:
+        return False
+    if customer.language != language:
+        Customer.objects.filter(pk=customer.pk).update(language=language)
+    return True
+
+
+@transaction.atomic
 def portal_user_ensure(*, customer: Customer) -> User:
     """The customer's portal account, created on its first sign-in (role "customer")."""
     customer = (

@@ -22,4 +22,5 @@ urlpatterns = [
         name="attachment",
     ),
     path("account/", views.account, name="account"),
+    path("language/", views.language, name="language"),
 ]

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from guichet.cases.access import case_get_for_user
 from guichet.channels.portal import selectors, services
@@ -501,3 +502,15 @@ def account(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password is set. You can now sign in with it."))
             return HttpResponseRedirect(reverse("portal:account"))
     return _invalid(request, "portal/account.html", {"form": form})
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switch: Django's set_language (cookie, back to the page), and for a signed-in
+    customer their Customer.language too, which the emails follow."""
+    choice = request.POST.get("language", "")
+    try:
+        services.portal_language_set(user=request.user, language=choice)
+    except ApplicationError:
+        pass  # an unknown language: set_language ignores it too, and goes back to the page
+    return set_language(request)
