@@ -5,6 +5,7 @@ Every case is reached through guichet.cases.access.case_get_for_user, so a custo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -509,8 +510,7 @@ def language(request: HttpRequest) -> HttpResponse:
     """The language switch: Django's set_language (cookie, back to the page), and for a signed-in
     customer their Customer.language too, which the emails follow."""
     choice = request.POST.get("language", "")
-    try:
+    # An unknown language: set_language ignores it too, and goes back to the page.
+    with contextlib.suppress(ApplicationError):
         services.portal_language_set(user=request.user, language=choice)
-    except ApplicationError:
-        pass  # an unknown language: set_language ignores it too, and goes back to the page
     return set_language(request)
