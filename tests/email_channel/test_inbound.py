@@ -371,3 +371,85 @@ def test_database_failure_leaves_the_message_for_the_next_pass_then_quarantines_
     stuck.refresh_from_db()
     assert stuck.state == InboundState.QUARANTINED
     assert "no such table" in stuck.error
+
+
+# --- Batches -------------------------------------------------------------------------------------
+
+
+def _replay_tasks():
+    from django_tasks_db.models import DBTaskResult
+
+    return list(DBTaskResult.objects.filter(task_path__endswith="inbound_hooks_replay_task"))
+
+
+def test_batch_quarantines_only_the_message_that_fails_after_its_case_is_written(
+    mailbox, monkeypatch
+):
+    # Given three stored messages, the second of which fails once its case exists
+    for subject in ("Premier", "Deuxième", "Troisième"):
+        inbound_store(raw=bytes(message_build(subject=subject)), mailbox=mailbox, source="lmtp")
+    real = inbound_module._acknowledge
+
+    def explode_on_second(*, inbound, case, parsed):
+        if parsed.subject == "Deuxième":
+            raise RuntimeError("disk full")
+        return real(inbound=inbound, case=case, parsed=parsed)
+
+    monkeypatch.setattr(inbound_module, "_acknowledge", explode_on_second)
+    # When one pass processes them as one batch
+    result = inbound_process_pending()
+    # Then the failing one is quarantined alone: its case is rolled back, the others commit
+    assert (result.processed, result.quarantined) == (2, 1)
+    assert sorted(Case.objects.values_list("subject", flat=True)) == ["Premier", "Troisième"]
+    failed = InboundMessage.objects.get(state=InboundState.QUARANTINED)
+    assert failed.subject == "" and "disk full" in failed.error
+    # And the other apps are told about the two committed cases only
+    events = [event for task in _replay_tasks() for event in task.args_kwargs["args"][0]]
+    created = [payload["case_id"] for event, payload in events if event == "case.created"]
+    assert sorted(created) == sorted(Case.objects.values_list("pk", flat=True))
+
+
+def test_batch_hands_the_other_apps_reactions_to_a_task_that_runs_them(mailbox):
+    from guichet.channels.email.tasks import inbound_hooks_replay_task
+    from guichet.core.hooks import hooks_register, hooks_unregister
+
+    seen: list[int] = []
+
+    def on_case_created(*, case_id, **_payload):
+        seen.append(case_id)
+
+    hooks_register("case.created", on_case_created)
+    try:
+        # Given two messages processed by a pass
+        for subject in ("Un", "Deux"):
+            inbound_store(raw=bytes(message_build(subject=subject)), mailbox=mailbox, source="lmtp")
+        inbound_process_pending()
+        # Then the reactions are not run on the intake path but queued in one task
+        assert seen == []
+        (queued,) = _replay_tasks()
+        # When the worker runs it, every committed case's reaction runs
+        inbound_hooks_replay_task.call(*queued.args_kwargs["args"])
+        assert sorted(seen) == sorted(Case.objects.values_list("pk", flat=True))
+    finally:
+        hooks_unregister("case.created", on_case_created)
+
+
+def test_a_failing_reaction_does_not_stop_the_others():
+    from guichet.core.hooks import hooks_register, hooks_replay, hooks_unregister
+
+    seen: list[int] = []
+
+    def broken(**_payload):
+        raise RuntimeError("boom")
+
+    def works(*, case_id, **_payload):
+        seen.append(case_id)
+
+    hooks_register("case.created", broken)
+    hooks_register("case.created", works)
+    try:
+        hooks_replay([("case.created", {"case_id": 1}), ("case.created", {"case_id": 2})])
+    finally:
+        hooks_unregister("case.created", broken)
+        hooks_unregister("case.created", works)
+    assert seen == [1, 2]

@@ -15,6 +15,9 @@ Events emitted today:
   rebuild it here. `bulk` is True for the benchmark mode (possibly millions of cases).
 
 `hooks_paused()` silences every hook inside its block (demo data, imports of history).
+`hooks_captured()` records the events emitted inside its block instead of scheduling them, for
+the caller to run later with `hooks_replay(events)` (the email intake commits a batch of
+messages and hands their events to a background task: derived work off the intake path).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 _registry: dict[str, list[Callable[..., Any]]] = defaultdict(list)
 _paused: ContextVar[bool] = ContextVar("guichet_hooks_paused", default=False)
+_captured: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar(
+    "guichet_hooks_captured", default=None
+)
 
 
 @contextmanager
@@ -58,9 +64,37 @@ def hooks_unregister(event: str, callback: Callable[..., Any]) -> None:
 def hooks_emit(event: str, **payload: Any) -> None:
     if _paused.get():
         return
+    captured = _captured.get()
+    if captured is not None:
+        captured.append((event, payload))
+        return
     for callback in list(_registry.get(event, ())):
         transaction.on_commit(lambda cb=callback: _run(cb, event, payload), robust=True)
 
 
 def _run(callback: Callable[..., Any], event: str, payload: dict[str, Any]) -> None:
     callback(**payload)
+
+
+@contextmanager
+def hooks_captured() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Record (event, payload) for every event emitted inside this block, in order, instead of
+    scheduling its callbacks. The caller owns them: it runs them with `hooks_replay` once the
+    transaction that produced them has committed (or drops them if it rolled back)."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    token = _captured.set(events)
+    try:
+        yield events
+    finally:
+        _captured.reset(token)
+
+
+def hooks_replay(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Run the callbacks of captured events now, in order. Like after-commit callbacks, one that
+    fails is logged and does not stop the others."""
+    for event, payload in events:
+        for callback in list(_registry.get(event, ())):
+            try:
+                _run(callback, event, payload)
+            except Exception:
+                logger.exception("hook %s for %s failed", getattr(callback, "__name__", "?"), event)

@@ -25,6 +25,17 @@ def outbound_send_task(outbound_id: int) -> str:
 
 
 @task()
+def inbound_hooks_replay_task(events: list) -> int:
+    """The other apps' reactions (service clocks, survey facts, routing follow-ups…) to a batch
+    of inbound mail, enqueued in the batch's own transaction: they run exactly when the batch
+    committed, off the intake path."""
+    from guichet.core.hooks import hooks_replay
+
+    hooks_replay([(event, payload) for event, payload in events])
+    return len(events)
+
+
+@task()
 def mailboxes_poll_task(reschedule: bool = True) -> int:
     """Fetch every IMAP mailbox once, process what is pending, and (by default) come back in
     GUICHET_EMAIL_POLL_SECONDS: the recurring poll, started by `guichet mail poll --schedule`."""

@@ -8,6 +8,7 @@
 from guichet.channels.email.services.inbound import (
     durable_writes,
     inbound_process,
+    inbound_process_batch,
     inbound_process_pending,
     inbound_retry,
     inbound_store,
@@ -27,6 +28,7 @@ from guichet.channels.email.services.outbound import (
 __all__ = [
     "durable_writes",
     "inbound_process",
+    "inbound_process_batch",
     "inbound_process_pending",
     "inbound_retry",
     "inbound_store",

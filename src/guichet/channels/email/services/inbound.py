@@ -10,7 +10,9 @@ goes to the quarantine with its error, for an administrator to retry or turn int
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,6 +64,7 @@ from guichet.channels.email.threads import (
     thread_find,
 )
 from guichet.core.errors import ApplicationError, ValidationFailed
+from guichet.core.hooks import hooks_captured, hooks_replay
 from guichet.core.html import text_to_html
 from guichet.customers.services import customer_get_or_create_by_email
 
@@ -139,37 +142,115 @@ class PendingResult:
         return self.processed + self.ignored + self.quarantined
 
 
+# A batch shares one transaction (one commit instead of one per message) and each message has
+# its own savepoint inside it. The batch is cut short after BATCH_SECONDS so that, on SQLite,
+# the listener's store thread never waits long for the write lock it needs to answer 250.
+BATCH_MAX = 50
+BATCH_SECONDS = 0.3
+
+
 def inbound_process_pending(*, limit: int | None = None) -> PendingResult:
-    """Process every stored message still `received` (oldest first). One failing message never
-    stops the ones behind it."""
+    """Process every stored message still `received` (oldest first), in batches. One failing
+    message never stops the ones behind it: it is quarantined alone."""
     counts = {InboundState.PROCESSED: 0, InboundState.IGNORED: 0, InboundState.QUARANTINED: 0}
     last_id = 0
     done = 0
     while limit is None or done < limit:
-        batch = list(
+        queued = list(
             InboundMessage.objects.filter(state=InboundState.RECEIVED, id__gt=last_id)
             .order_by("id")
             .values_list("id", flat=True)[:200]
         )
-        if not batch:
+        if not queued:
             break
-        for inbound_id in batch:
-            last_id = inbound_id
+        if limit is not None:
+            queued = queued[: limit - done]
+        position = 0
+        while position < len(queued):
             try:
-                state = inbound_process(inbound_id=inbound_id).state
+                states = inbound_process_batch(inbound_ids=queued[position : position + BATCH_MAX])
             except (OperationalError, InterfaceError):
-                logger.exception("inbound email %s left for the next pass", inbound_id)
-                state = InboundState.RECEIVED
-            if state in counts:
-                counts[state] += 1
-            done += 1
-            if limit is not None and done >= limit:
-                break
+                # The database failed under the whole batch (locked, gone…): the first message
+                # goes alone through the one-by-one path, which counts its failures; the rest
+                # is batched again behind it.
+                inbound_id = queued[position]
+                try:
+                    states = [inbound_process(inbound_id=inbound_id).state]
+                except (OperationalError, InterfaceError):
+                    logger.exception("inbound email %s left for the next pass", inbound_id)
+                    states = [InboundState.RECEIVED]
+            for state in states:
+                if state in counts:
+                    counts[state] += 1
+            position += len(states)
+        done += len(queued)
+        last_id = queued[-1]
     return PendingResult(
         processed=counts[InboundState.PROCESSED],
         ignored=counts[InboundState.IGNORED],
         quarantined=counts[InboundState.QUARANTINED],
     )
+
+
+def inbound_process_batch(*, inbound_ids: list[int]) -> list[str]:
+    """Process these stored messages in order in ONE transaction, each in its own savepoint, and
+    return their states. It may stop early (time budget): the states returned are those of the
+    first len(result) ids; the rest stay `received`. A message that fails is rolled back to its
+    savepoint (its contact, case and hooks with it) and quarantined; the others commit. A
+    database error (OperationalError) rolls the whole batch back and is raised: nothing of it
+    is half done."""
+    from guichet.channels.email.services.outbound import outbound_send_collected
+
+    deadline = time.monotonic() + BATCH_SECONDS
+    states: list[str] = []
+    events: list[tuple[str, dict]] = []
+    with transaction.atomic(), outbound_send_collected():
+        rows = {
+            row.pk: row
+            for row in InboundMessage.objects.select_for_update(of=("self",))
+            .select_related("mailbox", "mailbox__team", "mailbox__default_category")
+            .filter(pk__in=inbound_ids)
+        }
+        for inbound_id in inbound_ids:
+            if states and time.monotonic() > deadline:
+                break
+            inbound = rows.get(inbound_id)
+            if inbound is None:  # deleted meanwhile (retention): nothing to do
+                states.append(InboundState.IGNORED)
+                continue
+            if inbound.state != InboundState.RECEIVED:
+                states.append(inbound.state)
+                continue
+            try:
+                with hooks_captured() as emitted, transaction.atomic():
+                    _process(inbound)
+                events.extend(emitted)  # a rolled-back message's events are dropped with it
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as exc:
+                _quarantine(inbound_id, exc)
+                inbound.state = InboundState.QUARANTINED
+            states.append(inbound.state)
+        if events:
+            _hooks_hand_over(events)
+    return states
+
+
+def _hooks_hand_over(events: list[tuple[str, dict]]) -> None:
+    """On the database task queue, the batch's events become one task written in the batch's
+    own transaction: both commit or neither, so a crash cannot lose the other apps' reactions
+    (plain after-commit callbacks could be). Elsewhere they run after the commit, as usual."""
+    from guichet.channels.email.tasks import inbound_hooks_replay_task
+
+    if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
+        try:
+            serialisable = json.loads(json.dumps(events))
+        except (TypeError, ValueError):
+            serialisable = None
+        if serialisable is not None:
+            inbound_hooks_replay_task.enqueue(serialisable)
+            return
+    transaction.on_commit(lambda: hooks_replay(events), robust=True)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -205,15 +286,19 @@ def inbound_process(*, inbound_id: int) -> InboundMessage:
         _database_failure_note(inbound_id, exc)
         raise
     except Exception as exc:
-        if not isinstance(exc, Quarantine | ApplicationError):
-            logger.exception("inbound email %s quarantined", inbound_id)
-        InboundMessage.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(
-            state=InboundState.QUARANTINED,
-            error=_error_text(exc),
-            attempts=F("attempts") + 1,
-            processed_at=timezone.now(),
-        )
+        _quarantine(inbound_id, exc)
         return InboundMessage.objects.get(pk=inbound_id)
+
+
+def _quarantine(inbound_id: int, exc: BaseException) -> None:
+    if not isinstance(exc, Quarantine | ApplicationError):
+        logger.exception("inbound email %s quarantined", inbound_id)
+    InboundMessage.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(
+        state=InboundState.QUARANTINED,
+        error=_error_text(exc),
+        attempts=F("attempts") + 1,
+        processed_at=timezone.now(),
+    )
 
 
 DATABASE_FAILURES_MAX = 5
@@ -235,7 +320,22 @@ def _finish(inbound: InboundMessage, state: str, reason: str = "") -> None:
     inbound.state = state
     inbound.error = reason
     inbound.processed_at = timezone.now()
-    inbound.save()
+    # Never the raw bytes again: they are written once, when the message arrives.
+    inbound.save(update_fields=_PROCESSED_FIELDS)
+
+
+_PROCESSED_FIELDS = [
+    "state",
+    "error",
+    "processed_at",
+    "attempts",
+    "subject",
+    "sender",
+    "message_class",
+    "case",
+    "contact",
+    "threaded_by",
+]
 
 
 def contact_external_id(inbound: InboundMessage) -> str:
@@ -285,7 +385,7 @@ def _process(inbound: InboundMessage) -> None:
     if match.case is not None and not (
         match.case.status == CaseStatus.CLOSED and policy == ClosedCasePolicy.FOLLOW_UP
     ):
-        contact_add(
+        contact = contact_add(
             actor=None,
             case=match.case,
             kind=ContactKind.CUSTOMER_MESSAGE,
@@ -315,8 +415,9 @@ def _process(inbound: InboundMessage) -> None:
             at=now,
             follow_up_of=match.case,
         )
+        contact = Contact.objects.get(channel=Channel.EMAIL, external_id=external_id)
     inbound.case = case
-    inbound.contact = Contact.objects.get(channel=Channel.EMAIL, external_id=external_id)
+    inbound.contact = contact
     inbound.threaded_by = threaded_by
     _finish(inbound, InboundState.PROCESSED)
     if is_new_case:

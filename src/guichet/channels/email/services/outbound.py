@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email.headerregistry import Address
 from email.utils import make_msgid
 
@@ -113,10 +116,43 @@ def _queue(
         body_text=body_text,
         created_at=timezone.now(),
     )
+    collected = _send_collector.get()
+    if collected is not None:
+        collected.append(outbound.pk)
+        return outbound
     from guichet.channels.email.tasks import outbound_send_task
 
     transaction.on_commit(lambda: outbound_send_task.enqueue(outbound.pk), robust=True)
     return outbound
+
+
+_send_collector: ContextVar[list[int] | None] = ContextVar("guichet_outbound_send", default=None)
+
+
+@contextmanager
+def outbound_send_collected() -> Iterator[None]:
+    """Inside this block (a batch of inbound mail in one transaction), the sending tasks of the
+    messages queued are enqueued together after the commit, in one transaction of their own,
+    instead of one commit per task."""
+    token = _send_collector.set([])
+    try:
+        yield
+        collected = _send_collector.get() or []
+    finally:
+        _send_collector.reset(token)
+    if collected:
+        transaction.on_commit(lambda: _send_enqueue(collected), robust=True)
+
+
+def _send_enqueue(outbound_ids: list[int]) -> None:
+    from guichet.channels.email.tasks import outbound_send_task
+
+    # A message whose savepoint was rolled back (quarantined) left no row: nothing to send.
+    existing = set(OutboundMessage.objects.filter(pk__in=outbound_ids).values_list("pk", flat=True))
+    with transaction.atomic():
+        for outbound_id in outbound_ids:
+            if outbound_id in existing:
+                outbound_send_task.enqueue(outbound_id)
 
 
 @transaction.atomic
