@@ -413,3 +413,15 @@ def test_case_page_query_count_does_not_grow_with_the_conversation(
     # then the page reads the same number of times
     with django_assert_max_num_queries(12):
         assert customer_client.get(detail(case_of_customer)).status_code == 200
+
+
+def test_new_request_form_offers_answers_beside_it_never_instead(customer_client):
+    from guichet.knowledge.models import Answer
+
+    Answer.objects.create(title="Suivi de livraison", body="x", is_published=True)
+    html = customer_client.get(reverse("portal:request_new")).content.decode()
+    # the form is all there, and the subject asks for matching answers into the aside
+    assert 'name="subject"' in html and 'name="message"' in html
+    assert f'hx-get="{reverse("portal:answers")}"' in html
+    assert 'id="suggested-answers"' in html
+    assert html.index('id="suggested-answers"') > html.index('name="message"')

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext as _
 
-from guichet.knowledge.models import Macro
+from guichet.knowledge.models import Answer, Macro
 from guichet.knowledge.placeholders import placeholders_unknown
 
 
@@ -33,3 +33,11 @@ class MacroAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ("title", "language", "is_published", "updated_at")
+    list_filter = ("is_published", "language")
+    search_fields = ("title", "keywords", "body")
+    fields = ("title", "keywords", "body", "language", "is_published")

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -195,6 +196,16 @@ class NewCaseForm(PortalForm):
         max_length=MAX_SUBJECT,
         help_text=_("A few words, for example: parcel not delivered."),
         error_messages={"required": _("Give your request a subject.")},
+        # As the customer types, matching knowledge answers appear beside the form (htmx).
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("portal:answers"),
+                "hx-trigger": "input changed delay:400ms, load",
+                "hx-target": "#suggested-answers",
+                "hx-swap": "innerHTML",
+                "autocomplete": "off",
+            }
+        ),
     )
     category = _category_field()
     message = _message_field(_("Your message"))

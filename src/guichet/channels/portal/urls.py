@@ -23,4 +23,5 @@ urlpatterns = [
     ),
     path("account/", views.account, name="account"),
     path("language/", views.language, name="language"),
+    path("answers/", views.answers, name="answers"),
 ]

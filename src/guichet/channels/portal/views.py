@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.paginator import Paginator
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from guichet.cases.access import case_get_for_user
@@ -45,6 +46,7 @@ from guichet.channels.portal.throttle import (
 )
 from guichet.core.errors import ApplicationError, NotFound
 from guichet.core.errors import PermissionDenied as AppPermissionDenied
+from guichet.knowledge.selectors import answers_matching
 
 SESSION_SENT = "portal_sent"
 
@@ -514,3 +516,12 @@ def language(request: HttpRequest) -> HttpResponse:
     with contextlib.suppress(ApplicationError):
         services.portal_language_set(user=request.user, language=choice)
     return set_language(request)
+
+
+@require_GET
+def answers(request: HttpRequest) -> HttpResponse:
+    """Published knowledge answers matching what the customer types as a subject (htmx, beside
+    the new-request form, which stays the way to ask)."""
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    found = answers_matching(text=request.GET.get("subject", "")[:300], language=language)
+    return render(request, "portal/includes/answers.html", {"answers": found})
