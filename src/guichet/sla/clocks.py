@@ -203,6 +203,10 @@ def _result(run: Run, schedule: Schedule, now: datetime) -> RunResult:
         reached = run.reach(schedule, target, until)
         if reached is not None and reached < until:
             breached_at = reached
+        if not run.is_open:
+            # A finished run keeps the due time it had, on the calendar of the time: the
+            # sync does not recount a finished run when the calendar changes later.
+            due = run.reach(schedule, target, None)
     business = calendar = None
     if run.is_open:
         outcome = Outcome.OPEN

@@ -344,10 +344,85 @@ class CaseTarget(models.Model):
             models.Index(fields=["kind", "week", "outcome"], name="sla_target_report_idx"),
             # Cases at risk now / overdue.
             models.Index(fields=["outcome", "risk_at"], name="sla_target_risk_idx"),
+            # Running runs of a period: counted as breached once overdue, at read time (the
+            # pre-aggregates hold finished runs only). Partial: only running rows are indexed.
+            models.Index(
+                fields=["week", "kind"],
+                condition=Q(outcome="open"),
+                name="sla_target_open_week_idx",
+            ),
+            # Exact quantiles: the runs of one histogram bucket, in time-taken order.
+            models.Index(
+                fields=["kind", "business_seconds", "week"],
+                condition=Q(outcome__in=["met", "breached"]),
+                name="sla_target_business_idx",
+            ),
+            models.Index(
+                fields=["kind", "calendar_seconds", "week"],
+                condition=Q(outcome__in=["met", "breached"]),
+                name="sla_target_calendar_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}#{self.seq} {self.outcome}"
+
+
+class ReportCell(models.Model):
+    """Pre-aggregate of the reactivity report: finished runs met and breached, per target, week,
+    team, channel and priority. Kept in step with CaseTarget in the same transaction (see
+    sla.aggregates); `guichet sla aggregates` rebuilds it from CaseTarget."""
+
+    kind = models.CharField(_("target"), max_length=20, choices=TargetKind.choices)
+    week = models.DateField(_("week (Monday)"))
+    # A plain number, 0 for no team: a NULL would defeat the unique key the upserts rely on.
+    team_key = models.IntegerField(_("team"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    met = models.BigIntegerField(_("met"), default=0)
+    breached = models.BigIntegerField(_("breached"), default=0)
+
+    class Meta:
+        verbose_name = _("report cell")
+        verbose_name_plural = _("report cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "week", "team_key", "channel", "priority"],
+                name="sla_report_cell_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.week} {self.met}/{self.met + self.breached}"
+
+
+class ReportBucket(models.Model):
+    """Pre-aggregate of the time taken by finished runs: how many runs per target, week and
+    bucket of whole minutes, for all runs (`dim` empty) and per team, channel or priority.
+    Buckets are exact below 32 minutes, then 16 per doubling; the reader finds the bucket
+    holding the median (or p90) here and reads only that bucket's runs from CaseTarget, so the
+    figures stay exact to the minute."""
+
+    kind = models.CharField(_("target"), max_length=20, choices=TargetKind.choices)
+    measure = models.CharField(_("measure"), max_length=10)  # "business" | "calendar"
+    dim = models.CharField(_("dimension"), max_length=10, blank=True)
+    value = models.CharField(_("value"), max_length=20, blank=True)
+    week = models.DateField(_("week (Monday)"))
+    minute = models.BigIntegerField(_("bucket (first minute)"))
+    n = models.BigIntegerField(_("runs"), default=0)
+
+    class Meta:
+        verbose_name = _("report bucket")
+        verbose_name_plural = _("report buckets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "measure", "dim", "value", "week", "minute"],
+                name="sla_report_bucket_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.measure} {self.dim}={self.value} {self.week} {self.minute}"
 
 
 class AlertSlot(models.Model):

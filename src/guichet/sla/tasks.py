@@ -23,9 +23,7 @@ def sla_clocks_rebuild(cause: str = "") -> int:
 @retrying_task
 def sla_clocks_rebuild_range(first_case_id: int, last_case_id: int) -> int:
     """Build the clocks of a large import of past cases (no alerts for the past)."""
-    return services.clocks_rebuild(
-        id_range=(first_case_id, last_case_id), only_active=False, history=True
-    )
+    return services.clocks_rebuild_imported(first_case_id=first_case_id, last_case_id=last_case_id)
 
 
 @retrying_task

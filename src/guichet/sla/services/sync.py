@@ -25,6 +25,7 @@ from django.utils import timezone
 from guichet.cases.choices import ACTIVE_STATUSES, EventKind
 from guichet.cases.events import event_record
 from guichet.cases.models import Case, CaseEvent
+from guichet.sla.aggregates import aggregates_apply
 from guichet.sla.businesstime import (
     NeverOpen,
 )
@@ -132,10 +133,14 @@ def clocks_rebuild(
     history: bool = False,
     batch_size: int = 500,
     now: datetime | None = None,
+    aggregate: bool = True,
+    recount: bool = False,
 ) -> int:
     """Re-sync many cases in batches (after a calendar or policy change, an import, or
     `guichet sla rebuild`). With `history`, alerts whose time has passed are not sent (past
-    cases written after the fact must not page anyone). Returns the number of cases synced."""
+    cases written after the fact must not page anyone). Without `aggregate` the report's
+    pre-aggregates are left alone (the caller rebuilds them). Returns the number of cases
+    synced."""
     context = sla_context_load()
     qs = Case.objects.order_by("pk")
     if case_ids is not None:
@@ -156,7 +161,15 @@ def clocks_rebuild(
                 .filter(pk__in=ids)
                 .order_by("pk")
             )
-            sync_cases(cases, context, now or timezone.now(), cause, history=history)
+            sync_cases(
+                cases,
+                context,
+                now or timezone.now(),
+                cause,
+                history=history,
+                aggregate=aggregate,
+                recount=recount,
+            )
         done += len(cases)
         last = ids[-1]
 
@@ -188,11 +201,25 @@ def _load(cases: list[Case]) -> list[_CaseData]:
 
 
 def sync_cases(
-    cases: list[Case], context: SlaContext, now: datetime, cause: str, *, history: bool = False
+    cases: list[Case],
+    context: SlaContext,
+    now: datetime,
+    cause: str,
+    *,
+    history: bool = False,
+    aggregate: bool = True,
+    recount: bool = False,
 ) -> None:
     """Replay each case and write what changed. A case whose targets changed gets its target
     rows rewritten (delete, then insert: cheaper than row-by-row updates for a recompute of
-    every open case); so does a changed clock."""
+    every open case); so does a changed clock. The report's pre-aggregates move with the rows
+    (unless `aggregate` is False: a bulk import rebuilds them once at the end).
+
+    A run that had already finished keeps the figures it was judged with (due time, time taken,
+    outcome): a later calendar change must not rewrite history. `recount` recounts them with
+    today's calendars (`guichet sla rebuild --recount`)."""
+    counted_old: list[dict] = []
+    counted_new: list[dict] = []
     targets_new: list[dict] = []
     targets_stale: list[int] = []
     clocks_new: list[dict] = []
@@ -220,15 +247,26 @@ def sync_cases(
             )
             continue
         events_new.extend(_changes_events(case, data, replay, cause))
-        rows = {(run.kind, run.seq): _target_values(case, run) for run in replay.runs}
+        rows = {
+            (run.kind, run.seq): _target_values(
+                case, run, None if recount else data.targets.get((run.kind, run.seq))
+            )
+            for run in replay.runs
+        }
         if rows.keys() != data.targets.keys() or any(
             data.targets[key][f] != v for key, values in rows.items() for f, v in values.items()
         ):
             targets_stale.extend(row["id"] for row in data.targets.values())
-            targets_new.extend(
+            new_rows = [
                 {"case_id": case.pk, "kind": kind, "seq": seq, **values}
                 for (kind, seq), values in rows.items()
-            )
+            ]
+            targets_new.extend(new_rows)
+            if aggregate:
+                counted_old.extend(
+                    {"kind": kind, "seq": seq, **row} for (kind, seq), row in data.targets.items()
+                )
+                counted_new.extend(new_rows)
 
         sent = {e.data.get("key") for e in data.events if e.kind in ALERT_KINDS}
         next_alert = next_alert_at(
@@ -241,7 +279,9 @@ def sync_cases(
             history=history,
         )
         nearest = min(
-            (r for r in replay.runs if r.due_at is not None), key=lambda r: r.due_at, default=None
+            (r for r in replay.runs if r.due_at is not None and r.outcome == Outcome.OPEN),
+            key=lambda r: r.due_at,
+            default=None,
         )
         values = {
             "policy_id": policy.pk if policy else None,
@@ -265,13 +305,47 @@ def sync_cases(
     if targets_stale:
         CaseTarget.objects.filter(pk__in=targets_stale).delete()
     insert_rows(CaseTarget, targets_new)
+    if counted_old or counted_new:
+        aggregates_apply(counted_old, counted_new)
     if clocks_stale:
         CaseClock.objects.filter(case_id__in=clocks_stale).delete()
     insert_rows(CaseClock, clocks_new)
     alerts_schedule({at for _case_id, at in alerts})
 
 
-def _target_values(case: Case, run: RunResult) -> dict:
+# What a finished run was judged with: kept when the case is synced again.
+JUDGED_FIELDS = (
+    "due_at",
+    "risk_at",
+    "breached_at",
+    "paused_since",
+    "paused_seconds",
+    "paused_business_seconds",
+    "outcome",
+    "business_seconds",
+    "calendar_seconds",
+)
+
+
+def _target_values(case: Case, run: RunResult, stored: dict | None = None) -> dict:
+    """The CaseTarget row of a run. When `stored` is the same finished run (same start, end,
+    target and kind of ending), its judged figures are kept: they were counted on the calendar
+    in force when it finished."""
+    values = _run_values(case, run)
+    if (
+        stored is not None
+        and stored["outcome"] != Outcome.OPEN
+        and run.outcome != Outcome.OPEN
+        and (stored["outcome"] == Outcome.CANCELLED) == (run.outcome == Outcome.CANCELLED)
+        and stored["started_at"] == run.started_at
+        and stored["ended_at"] == run.ended_at
+        and stored["target_minutes"] == run.target_minutes
+    ):
+        values.update({f: stored[f] for f in JUDGED_FIELDS})
+    return values
+
+
+def _run_values(case: Case, run: RunResult) -> dict:
     return {
         "priority": run.priority,
         "team_id": case.team_id,
@@ -395,3 +469,15 @@ def on_cases_imported(
     from guichet.sla.tasks import sla_clocks_rebuild_range
 
     sla_clocks_rebuild_range.enqueue(first_case_id, last_case_id)
+
+
+def clocks_rebuild_imported(*, first_case_id: int, last_case_id: int) -> int:
+    """The clocks of a large import of past cases, then the report's pre-aggregates rebuilt
+    once from CaseTarget (cheaper than keeping them in step case by case)."""
+    from guichet.sla.aggregates import aggregates_rebuild
+
+    done = clocks_rebuild(
+        id_range=(first_case_id, last_case_id), only_active=False, history=True, aggregate=False
+    )
+    aggregates_rebuild()
+    return done

@@ -3,8 +3,9 @@
     guichet sla due --calendar default --start 2026-05-04T17:00+02:00 --minutes 120
     guichet sla between --calendar default --start 2026-05-04T09:00+02:00 \
         --end 2026-05-05T18:00+02:00
-    guichet sla rebuild [--all] [--case G-000123]
+    guichet sla rebuild [--all] [--case G-000123] [--recount]
     guichet sla recompute --calendar default      (after its hours changed)
+    guichet sla aggregates [--check]              (the reactivity report's pre-aggregates)
 
 A time without an offset is read in the calendar's time zone. Bad input prints one line and
 exits non-zero.
@@ -72,7 +73,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(
             dest="action",
             required=True,
-            metavar="{due,between,rebuild,recompute}",
+            metavar="{due,between,rebuild,recompute,aggregates}",
             parser_class=OneLineParser,
         )
         due = sub.add_parser("due", help="Print the instant N business minutes after --start.")
@@ -86,6 +87,18 @@ class Command(BaseCommand):
         rebuild = sub.add_parser("rebuild", help="Replay the event log into the case clocks.")
         rebuild.add_argument("--all", action="store_true", help="Finished cases too.")
         rebuild.add_argument("--case", help="One case, by reference.")
+        rebuild.add_argument(
+            "--recount",
+            action="store_true",
+            help="Recount finished targets with today's calendars (they keep their figures "
+            "otherwise).",
+        )
+        aggregates = sub.add_parser(
+            "aggregates", help="Rebuild the reactivity report's pre-aggregates from the clocks."
+        )
+        aggregates.add_argument(
+            "--check", action="store_true", help="Only compare; exit 1 if they differ."
+        )
         recompute = sub.add_parser(
             "recompute", help="New due times of the active cases on a calendar (hours changed)."
         )
@@ -98,6 +111,8 @@ class Command(BaseCommand):
             self._between(opts)
         elif action == "recompute":
             self._recompute(opts)
+        elif action == "aggregates":
+            self._aggregates(opts)
         else:
             self._rebuild(opts)
 
@@ -131,8 +146,26 @@ class Command(BaseCommand):
             if case is None:
                 raise CommandError(f"no case {opts['case']}")
             ids = [case.pk]
-        count = clocks_rebuild(case_ids=ids, only_active=not opts["all"] and ids is None)
+        count = clocks_rebuild(
+            case_ids=ids,
+            only_active=not opts["all"] and ids is None,
+            recount=opts.get("recount", False),
+        )
         self.stdout.write(f"{count} case(s) synchronised")
+
+    def _aggregates(self, opts) -> None:
+        from guichet.sla.aggregates import aggregates_check, aggregates_rebuild
+
+        if opts.get("check"):
+            problems = aggregates_check()
+            for line in problems[:20]:
+                self.stderr.write(line)
+            if problems:
+                raise CommandError(f"{len(problems)} aggregate row(s) differ from the clocks")
+            self.stdout.write("aggregates agree with the clocks")
+            return
+        cells, buckets = aggregates_rebuild()
+        self.stdout.write(f"{cells} cell(s), {buckets} bucket(s) rebuilt")
 
     def _recompute(self, opts) -> None:
         from guichet.sla.services import clocks_recompute_calendar
