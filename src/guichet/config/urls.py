@@ -14,6 +14,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("portal/", include("guichet.channels.portal.urls")),
+    path("email/", include("guichet.channels.email.urls")),
     path("portal/", include("guichet.proximity.urls_portal")),
     path("proximity/", include("guichet.proximity.urls")),
     path("quality/", include("guichet.quality.urls")),
