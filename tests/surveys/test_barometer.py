@@ -275,6 +275,38 @@ def test_csv_export_neutralises_a_customers_formula(config, supervisor, agent, c
     assert body.splitlines()[0].startswith("section,metric,period")
 
 
+def test_csv_has_the_customer_effort_and_contacts_per_resolved_request(
+    config, supervisor, agent, customer, django_capture_on_commit_callbacks
+):
+    import csv
+
+    from guichet.surveys.selectors import EFFORT_NAMES
+
+    # given two cases of this month answered once, with their figures stored by the hooks
+    config.min_sample = 1
+    config.save()
+    start = timezone.now() - timedelta(days=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        for hours in (0, 5):
+            case = open_case(agent=agent, customer=customer, at=start + timedelta(hours=hours))
+            reply(agent=agent, case=case, at=start + timedelta(hours=hours + 1))
+            resolve(agent=agent, case=case, at=start + timedelta(hours=hours + 2))
+    span = {"start": (start - timedelta(days=1)).date(), "end": timezone.localdate()}
+    # when the CSV and the JSON of the period are read
+    query = f"?start={span['start']}&end={span['end']}"
+    body = _login(supervisor).get(reverse("surveys:barometer_csv") + query)
+    rows = list(csv.DictReader(body.content.decode("utf-8-sig").splitlines()))
+    metrics = bearer_client(supervisor).get("/api/v1/barometer" + query).json()["metrics"]
+    # then every effort figure and REQ-MET-02 is in the CSV with the JSON's value
+    period = {r["metric"]: r for r in rows if r["section"] == "period"}
+    for name in (*EFFORT_NAMES, "contacts_per_resolved_issue"):
+        assert float(period[name]["value"]) == metrics[name]["value"], name
+        assert int(period[name]["n"]) == metrics[name]["n"] == 2
+    assert metrics["contacts_per_case"]["value"] == 1.0
+    # the customer's second case, 5 hours after the first was resolved, is a repeat contact
+    assert metrics["contacts_per_resolved_issue"]["value"] == 1.5
+
+
 def test_printable_page_has_the_figures_and_no_chart_script(config, supervisor):
     html = _login(supervisor).get(reverse("surveys:barometer_print")).content.decode()
     assert "window.print()" in html

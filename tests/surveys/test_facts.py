@@ -133,6 +133,9 @@ def test_fcr_window_boundary_in_the_barometer(run_hooks, config, agent, customer
     )
     assert (figures["fcr"]["n"], figures["fcr"]["count"]) == (2, 1)
     assert figures["repeat_contact_rate"]["count"] == 1
+    # REQ-MET-02: one contact each up to resolution, plus the one who came back within 7 days
+    assert figures["contacts_per_resolved_issue"]["value"] == 1.5
+    assert figures["contacts_per_resolved_issue"]["n"] == 2
 
 
 def test_recently_resolved_cases_are_not_counted_yet(run_hooks, config, agent, customer):
@@ -275,6 +278,18 @@ def test_cached_settled_period_always_equals_a_fresh_computation(
     assert both()[0] == both()[1]
     run_hooks(reply, agent=agent, case=case, at=T0 + timedelta(days=9, hours=3))
     assert both()[0] == both()[1]
+    case.refresh_from_db()
+    run_hooks(
+        case_services.case_assign,
+        actor=supervisor,
+        case=case,
+        owner=agent if case.owner == other_agent else other_agent,
+        reason="absent",
+        at=T0 + timedelta(days=9, hours=4),
+    )
+    cached, fresh = both()
+    assert cached == fresh
+    assert cached["transfers_per_case"]["value"] > 0
     from guichet.surveys.models import SurveyInvitation
 
     SurveyInvitation.objects.filter(case=case).delete()  # the hook's, dated today
@@ -304,3 +319,65 @@ def test_business_clock_agrees_with_the_sla_calendar_functions():
         end = start + timedelta(minutes=rng.randint(0, 60_000))
         expected = business_time_between(schedule, start, end).total_seconds()
         assert clock.seconds(start, end) == pytest.approx(expected, abs=1e-6), (start, end)
+
+
+# --- each case's own business calendar (REQ-MET-06) -------------------------------------------
+
+
+def _saturday_calendar(name):
+    from guichet.sla.models import Calendar, OpeningHours
+
+    calendar = Calendar.objects.create(name=name)
+    OpeningHours.objects.create(calendar=calendar, weekday=5, start="09:00", end="18:00")
+    return calendar
+
+
+def _answered_on_saturday(run_hooks, agent, customer, channel="email"):
+    """Opened Saturday 10:00 (Paris), answered at 12:00: closed all day in the default calendar."""
+    saturday = T0 + timedelta(days=5, hours=1)
+    case = run_hooks(open_case, agent=agent, customer=customer, at=saturday, channel=channel)
+    run_hooks(reply, agent=agent, case=case, at=saturday + timedelta(hours=2))
+    return CaseFact.objects.get(case_id=case.pk)
+
+
+def test_business_time_uses_the_teams_calendar(run_hooks, config, agent, customer, team):
+    from guichet.sla.models import TeamCalendar
+
+    # given the team works on Saturdays (its own calendar) and the default calendar does not
+    TeamCalendar.objects.create(team=team, calendar=_saturday_calendar("samedi"))
+    # when a Saturday message is answered two hours later
+    fact = _answered_on_saturday(run_hooks, agent, customer)
+    # then two business hours passed, in the team's calendar
+    assert fact.team_id == team.pk
+    assert fact.first_response_business_seconds == 2 * 3600
+
+
+def test_without_a_team_calendar_the_default_calendar_applies(run_hooks, config, agent, customer):
+    fact = _answered_on_saturday(run_hooks, agent, customer)
+    assert fact.first_response_business_seconds == 0
+
+
+def test_a_policys_calendar_comes_before_the_teams(run_hooks, config, agent, customer, team):
+    from guichet.sla.models import Calendar, Policy, TeamCalendar
+
+    # given phone cases follow a policy whose calendar is open on Saturdays, while the team's
+    # calendar is the default one
+    TeamCalendar.objects.create(team=team, calendar=Calendar.objects.get(name="default"))
+    Policy.objects.create(
+        name="Téléphone", order=1, channel="phone", calendar=_saturday_calendar("tel")
+    )
+    # when a phone case and an email case are answered on Saturday
+    phone = _answered_on_saturday(run_hooks, agent, customer, channel="phone")
+    email = _answered_on_saturday(run_hooks, agent, customer, channel="email")
+    # then only the phone case counts the two hours
+    assert phone.first_response_business_seconds == 2 * 3600
+    assert email.first_response_business_seconds == 0
+    # and the stored figures are what a full recomputation gives
+    call_command("barometer_refresh", "--check")
+
+
+def test_a_new_category_refreshes_the_case_figures(run_hooks, config, agent, customer, category):
+    case = run_hooks(resolved_case, agent=agent, customer=customer)
+    assert CaseFact.objects.get(case_id=case.pk).category_id is None
+    run_hooks(case_services.case_update, actor=agent, case=case, category=category)
+    assert CaseFact.objects.get(case_id=case.pk).category_id == category.pk

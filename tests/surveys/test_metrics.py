@@ -226,3 +226,67 @@ def test_business_time_is_measured_with_the_given_calendar_and_leaves_waiting_ou
 def test_without_a_calendar_business_time_is_absent():
     facts = case_facts(history(ONE_REPLY, events=[resolved()]), now=LATER)
     assert facts.first_response_business_seconds is None
+
+
+# --- customer effort and contacts per resolved request (REQ-MET-02) ---------------------------
+
+
+def _inbound(hours, channel):
+    return ContactRow(T0 + timedelta(hours=hours), "customer_message", "inbound", channel)
+
+
+def test_inbound_contacts_and_channel_switches_follow_the_customer_only():
+    # given email, then portal, a reply (outbound, not counted), portal again, then a phone call
+    case = history(
+        _inbound(1, "portal"),
+        ContactRow(T0 + timedelta(hours=2), "reply", "outbound", "email"),
+        _inbound(3, "portal"),
+        ContactRow(T0 + timedelta(hours=4), "call", "inbound", "phone"),
+    )
+    case.contacts[0] = ContactRow(T0, "customer_message", "inbound", "email")
+    facts = case_facts(case, now=LATER)
+    # then 4 inbound contacts and 2 switches (email→portal, portal→phone)
+    assert facts.inbound_contacts == 4
+    assert facts.channel_switches == 2
+
+
+def test_time_to_owner_is_from_the_first_contact_to_the_first_named_owner():
+    unowned = EventRow(T0 + timedelta(hours=1), "transferred", {"owner_id": None, "team_id": 3})
+    owned = EventRow(T0 + timedelta(hours=3), "assigned", {"owner_id": 7})
+    later = EventRow(T0 + timedelta(hours=5), "transferred", {"owner_id": 8})
+    facts = case_facts(history(ONE_REPLY, events=[later, unowned, owned]), now=LATER)
+    assert facts.owner_wait_seconds == 3 * 3600
+
+
+def test_owner_named_before_the_first_customer_contact_waited_zero():
+    early = EventRow(T0 - timedelta(minutes=5), "assigned", {"owner_id": 7})
+    assert case_facts(history(events=[early]), now=LATER).owner_wait_seconds == 0
+
+
+def test_a_case_never_owned_has_no_wait():
+    assert case_facts(history(ONE_REPLY), now=LATER).owner_wait_seconds is None
+
+
+def test_contacts_to_resolution_count_the_customers_contacts_up_to_resolution():
+    # given the opening message, a second message before resolution and one after it
+    case = history(
+        ONE_REPLY,
+        ContactRow(T0 + timedelta(minutes=90), "customer_message", "inbound"),
+        ContactRow(RESOLVED + timedelta(days=1), "customer_message", "inbound"),
+        events=[resolved()],
+    )
+    assert case_facts(case, now=LATER).contacts_to_resolution == 2
+
+
+def test_a_case_opened_by_the_agent_counts_one_contact():
+    case = CaseHistory(
+        case_id=1,
+        created_at=T0,
+        contacts=[ContactRow(T0, "call", "outbound")],
+        events=[resolved()],
+    )
+    assert case_facts(case, now=LATER).contacts_to_resolution == 1
+
+
+def test_an_unresolved_case_has_no_contacts_to_resolution():
+    assert case_facts(history(ONE_REPLY), now=LATER).contacts_to_resolution == 0
