@@ -83,7 +83,32 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return str(value.replace(tzinfo=None))
+    return value.isoformat(" ")[:-6]  # the naive form, without building a naive copy
+
+
+def fetch_rows(queryset, *, datetimes: tuple[int, ...] = ()) -> list[tuple]:
+    """The rows of a `values_list` queryset through the cursor, without Django's per-value
+    converters (most of the time of reading 100,000 rows). On SQLite the date-times at
+    positions `datetimes` come back naive UTC and are made aware here."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor != "sqlite" or not datetimes:
+        return rows
+    result = []
+    for row in rows:
+        row = list(row)
+        for i in datetimes:
+            value = row[i]
+            if value is not None:
+                row[i] = (
+                    value.replace(tzinfo=UTC)
+                    if isinstance(value, datetime)
+                    else datetime.fromisoformat(value).replace(tzinfo=UTC)
+                )
+        result.append(tuple(row))
+    return result
 
 
 def update_many(model, fields: tuple[str, ...], key: str, rows: list[tuple]) -> None:
