@@ -263,6 +263,10 @@ def _collect(part: Message, out: ParsedMessage, texts: list[str], htmls: list[st
         for sub in part.get_payload():
             _collect(sub, out, texts, htmls)
         return
+    if ctype.startswith("multipart/"):
+        # A container the parser could not open (e.g. a nested part reusing its parent's
+        # boundary): structure, not a file the customer sent.
+        return
     disposition = _disposition(part)
     filename = _part_filename(part)
     is_body = disposition != "attachment" and not filename
@@ -492,6 +496,8 @@ def message_parse(raw: bytes) -> ParsedMessage:
     texts: list[str] = []
     htmls: list[str] = []
     _collect(msg, out, texts, htmls)
+    # Mail crosses the wire with CRLF line ends, which a decoded text part keeps.
+    texts = [t.replace("\r\n", "\n").replace("\r", "\n") for t in texts]
     out.text = "\n\n".join(t.strip("\n") for t in texts if t.strip()).strip()
     html = "\n".join(h for h in htmls if h.strip())
     out.html = html_sanitise(html) if html else ""
