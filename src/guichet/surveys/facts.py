@@ -66,6 +66,7 @@ class BusinessClock:
     def __init__(self, schedule: Any) -> None:
         self.schedule = schedule
         self.prefix = [0]  # open µs of the days BASE .. BASE + i - 1
+        self.day_spans: dict[int, list] = {}  # a day's open stretches, looked up once
 
     def _before(self, ordinal: int) -> int:
         while len(self.prefix) <= ordinal - self.BASE:
@@ -78,7 +79,10 @@ class BusinessClock:
 
         ordinal = instant.astimezone(self.schedule.tz).date().toordinal()
         at = to_microseconds(instant)
-        within = sum(min(b, at) - a for a, b in self.schedule.spans(ordinal)[0] if at > a)
+        spans = self.day_spans.get(ordinal)
+        if spans is None:
+            spans = self.day_spans[ordinal] = self.schedule.spans(ordinal)[0]
+        within = sum(min(b, at) - a for a, b in spans if at > a)
         return self._before(ordinal) + within
 
     def seconds(self, start: datetime, end: datetime) -> float:
