@@ -221,6 +221,8 @@ GUICHET_EMAIL_MAX_ATTACHMENT_MB = env.int("GUICHET_EMAIL_MAX_ATTACHMENT_MB", def
 # More messages than this from one sender in an hour go to the quarantine (mail storms).
 GUICHET_EMAIL_SENDER_LIMIT_PER_HOUR = env.int("GUICHET_EMAIL_SENDER_LIMIT_PER_HOUR", default=60)
 GUICHET_EMAIL_POLL_SECONDS = env.int("GUICHET_EMAIL_POLL_SECONDS", default=60)
+# Raw bytes of processed/ignored inbound mail are deleted after this many days (0: kept forever).
+GUICHET_EMAIL_RAW_RETENTION_DAYS = env.int("GUICHET_EMAIL_RAW_RETENTION_DAYS", default=180)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = GUICHET_BASE_URL.startswith("https://")

@@ -138,6 +138,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "message_id",
         "content_hash",
         "size",
+        "raw_deleted_at",
         "case_link",
         "threaded_by",
         "headers",

@@ -133,6 +133,9 @@ class InboundMessage(models.Model):
     threaded_by = models.CharField(_("threaded by"), max_length=20, blank=True)
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    # The retention job empties `raw` of old processed or ignored messages; the row (hash,
+    # Message-ID) stays, so a late redelivery is still recognised.
+    raw_deleted_at = models.DateTimeField(_("raw message deleted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbound email")

@@ -24,12 +24,14 @@ from guichet.channels.email.services.outbound import (
     outbound_reply_queue,
     outbound_send,
 )
+from guichet.channels.email.services.retention import inbound_raw_purge
 
 __all__ = [
     "durable_writes",
     "inbound_process",
     "inbound_process_batch",
     "inbound_process_pending",
+    "inbound_raw_purge",
     "inbound_retry",
     "inbound_store",
     "inbound_to_case",
