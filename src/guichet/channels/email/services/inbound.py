@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -149,7 +150,9 @@ BATCH_MAX = 50
 BATCH_SECONDS = 0.3
 
 
-def inbound_process_pending(*, limit: int | None = None) -> PendingResult:
+def inbound_process_pending(
+    *, limit: int | None = None, before_batch: Callable[[], None] | None = None
+) -> PendingResult:
     """Process every stored message still `received` (oldest first), in batches. One failing
     message never stops the ones behind it: it is quarantined alone."""
     counts = {InboundState.PROCESSED: 0, InboundState.IGNORED: 0, InboundState.QUARANTINED: 0}
@@ -167,6 +170,8 @@ def inbound_process_pending(*, limit: int | None = None) -> PendingResult:
             queued = queued[: limit - done]
         position = 0
         while position < len(queued):
+            if before_batch is not None:
+                before_batch()  # the listener lets the intake go first (listener.Processor)
             try:
                 states = inbound_process_batch(inbound_ids=queued[position : position + BATCH_MAX])
             except (OperationalError, InterfaceError):
