@@ -21,6 +21,7 @@ from guichet.sla.choices import Outcome
 from guichet.sla.models import (
     Calendar,
     CalendarException,
+    CaseClock,
     CaseTarget,
     OpeningHours,
     ReportBucket,
@@ -225,3 +226,12 @@ def test_a_finished_target_keeps_the_due_time_and_outcome_it_was_judged_with(
     recounted = CaseTarget.objects.get(case=case, kind="first_response")
     assert (recounted.outcome, recounted.business_seconds) == (Outcome.MET, 60 * 60)
     agree()
+
+
+def test_a_finished_target_with_its_due_time_schedules_no_alert(open_case, hooks, agent):
+    case = open_case(at=paris(2026, 5, 4, 9, 0))
+    reply(hooks, agent, case, paris(2026, 5, 5, 10, 0))
+    status(hooks, agent, case, "resolved", paris(2026, 5, 5, 11, 0))
+    assert CaseTarget.objects.filter(case=case, due_at__isnull=False).count() == 2
+    clock = CaseClock.objects.get(case=case)
+    assert (clock.next_due_at, clock.next_alert_at) == (None, None)

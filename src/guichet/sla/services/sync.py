@@ -273,7 +273,7 @@ def sync_cases(
 
         sent = {e.data.get("key") for e in data.events if e.kind in ALERT_KINDS}
         next_alert = next_alert_at(
-            replay.runs,
+            [r for r in replay.runs if r.outcome == Outcome.OPEN],  # finished ones keep a due time
             context.rules,
             policy.pk if policy else None,
             schedule,
