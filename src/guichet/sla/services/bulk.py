@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from guichet.cases.models import CaseEvent
 
@@ -86,28 +88,30 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     return value.isoformat(" ")[:-6]  # the naive form, without building a naive copy
 
 
-def fetch_rows(queryset, *, datetimes: tuple[int, ...] = ()) -> list[tuple]:
-    """The rows of a `values_list` queryset through the cursor, without Django's per-value
-    converters (most of the time of reading 100,000 rows). On SQLite the date-times at
-    positions `datetimes` come back naive UTC and are made aware here."""
-    sql, params = queryset.query.sql_with_params()
+def fetch_rows(queryset, columns: tuple[str, ...], *, datetimes: tuple[int, ...] = ()) -> list:
+    """`queryset.values_list(*columns)` through the cursor, without Django's per-value
+    converters (most of the time of reading 100,000 rows). The date-times at positions
+    `datetimes` come back aware (on SQLite they are read as text and parsed by fromisoformat,
+    which is much faster than the driver's converter)."""
+    sqlite = connection.vendor == "sqlite"
+    wanted = [
+        Cast(name, TextField()) if sqlite and i in datetimes else name
+        for i, name in enumerate(columns)
+    ]
+    sql, params = queryset.values_list(*wanted).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if connection.vendor != "sqlite" or not datetimes:
+    if not sqlite or not datetimes:
         return rows
+    parse = datetime.fromisoformat
     result = []
     for row in rows:
         row = list(row)
         for i in datetimes:
-            value = row[i]
-            if value is not None:
-                row[i] = (
-                    value.replace(tzinfo=UTC)
-                    if isinstance(value, datetime)
-                    else datetime.fromisoformat(value).replace(tzinfo=UTC)
-                )
-        result.append(tuple(row))
+            if row[i] is not None:
+                row[i] = parse(row[i]).replace(tzinfo=UTC)
+        result.append(row)
     return result
 
 

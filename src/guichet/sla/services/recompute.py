@@ -92,9 +92,8 @@ def _recompute_batch(
     clocks = {
         case_id: (policy_id, next_alert)
         for case_id, policy_id, next_alert in fetch_rows(
-            CaseClock.objects.filter(case_id__gte=first, case_id__lte=last)
-            .order_by()
-            .values_list("case_id", "policy_id", "next_alert_at"),
+            CaseClock.objects.filter(case_id__gte=first, case_id__lte=last).order_by(),
+            ("case_id", "policy_id", "next_alert_at"),
             datetimes=(2,),
         )
         if case_id in wanted
@@ -102,12 +101,8 @@ def _recompute_batch(
     runs: dict[int, list[tuple]] = defaultdict(list)
     # By case range through the (case, kind, seq) key, running ones kept here: filtering on the
     # outcome in SQL lets the planner pick the outcome index and read every running target.
-    targets = (
-        CaseTarget.objects.filter(case_id__gte=first, case_id__lte=last)
-        .order_by()
-        .values_list(*RUN_COLUMNS)
-    )
-    for row in fetch_rows(targets, datetimes=(4, 7, 8, 9, 10)):
+    targets = CaseTarget.objects.filter(case_id__gte=first, case_id__lte=last).order_by()
+    for row in fetch_rows(targets, RUN_COLUMNS, datetimes=(4, 7, 8, 9, 10)):
         if row[11] == Outcome.OPEN:
             runs[row[1]].append(row[:11])
     sent: dict[int, set[str]] = defaultdict(set)
