@@ -142,3 +142,14 @@ def inbox_rows(cases, view: str) -> SafeString:
             )
         )
     return mark_safe("\n".join(rows))  # noqa: S308 (each row built with format_html)
+
+
+@register.simple_tag
+def choice_options(choices, selected) -> SafeString:
+    """The <option>s of a list of `selectors.Choice` (agents, teams, categories), built in
+    Python: with a couple of hundred agents the template loop cost milliseconds per page."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((c.pk, mark_safe(" selected") if c.pk == selected else "", c.name) for c in choices),
+    )
