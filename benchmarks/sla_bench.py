@@ -395,7 +395,7 @@ def report(args) -> None:
             r,
         )
     timed("cases at risk now", lambda: reports.at_risk_now(user=boss), r)
-    client = Client()
+    client = Client(HTTP_HOST="localhost")  # "testserver" is not in ALLOWED_HOSTS
     client.force_login(boss)
     since = (datetime.now(UTC) - timedelta(days=730)).date().isoformat()
     team = Team.objects.order_by("id").values_list("id", flat=True).first()
