@@ -239,3 +239,9 @@ def test_history_lists_the_events_as_a_fragment_or_a_page(agent, agent_client, c
 
 def test_history_of_a_case_outside_the_team_is_404(outsider, case):
     assert logged_in(outsider).get(url("case_history", case)).status_code == 404
+
+
+def test_assignment_lists_preselect_the_cases_owner_and_team(agent, agent_client, case, team):
+    body = agent_client.get(url("case", case)).content.decode()
+    assert f'<option value="{agent.pk}" selected>' in body
+    assert f'<option value="{team.pk}" selected>{team.name}</option>' in body
