@@ -223,3 +223,18 @@ def test_agent_open_view_merges_every_kind_of_visible_case_in_order(
     assert listed_refs(response) == [owned.reference, no_team.reference, in_team.reference]
     assert not listed(response, hidden)
     assert response.context["inbox"].counts["open"] == 3
+
+
+def test_compiled_inbox_queries_follow_a_change_of_team(agent, customer, team, billing):
+    # given an agent who opened their inbox (its SQL is compiled once and reused)
+    other = case_new(customer=customer, team=billing)
+    client = logged_in(agent)
+    assert not listed(client.get("/", {"view": "team"}), other)
+    assert not listed(client.get("/", {"view": "open"}), other)
+    # when they join another team, then that team's cases are in their views at once
+    billing.members.add(agent)
+    assert listed(client.get("/", {"view": "team"}), other)
+    assert listed(client.get("/", {"view": "open"}), other)
+    # and leaving it takes them out again
+    billing.members.remove(agent)
+    assert not listed(client.get("/", {"view": "open"}), other)

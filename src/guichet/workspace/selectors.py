@@ -93,10 +93,48 @@ def visibility_parts(user: User) -> list[QuerySet[Case]]:
     OR-ed together the disjuncts make the planner scan the backlog and filter each row, which
     costs in proportion to everyone else's cases; taken apart, each one walks its own index and
     stops after the rows a page (or a capped count) needs."""
-    q = case_visible_q(user)
-    if q is None or q.negated or q.connector != Q.OR or len(q.children) < 2:
-        return [case_queryset_for_user(user=user)]
+    return _parts_of(case_visible_q(user))
+
+
+def _parts_of(q: Q | None) -> list[QuerySet[Case]]:
+    if q is None:
+        return [Case.objects.all()]
+    if q.negated or q.connector != Q.OR or len(q.children) < 2:
+        return [Case.objects.filter(q)]
     return [Case.objects.filter(c if isinstance(c, Q) else Q(c)) for c in q.children]
+
+
+# Building and compiling the inbox's querysets (several parts × views × segments) costs more
+# than running them. Their SQL only depends on who asks (their visibility filter, their teams)
+# and what they ask for, so it is compiled once per process and reused: keys hold every value
+# the SQL depends on. Searches and customer filters (which read other rows to build the SQL)
+# are never cached.
+_SQL_CACHE: dict[tuple, tuple[str, tuple] | None] = {}
+_SQL_CACHE_MAX = 2048
+
+
+def _compiled(key: tuple | None, build: Callable[[], QuerySet]) -> tuple[str, tuple] | None:
+    """(sql, params) of the queryset `build()` gives, from the cache when `key` is given;
+    None when the queryset is empty by construction."""
+    if key is not None and key in _SQL_CACHE:
+        return _SQL_CACHE[key]
+    try:
+        compiled: tuple[str, tuple] | None = build().query.sql_with_params()
+    except EmptyResultSet:
+        compiled = None
+    if key is not None:
+        if len(_SQL_CACHE) >= _SQL_CACHE_MAX:
+            _SQL_CACHE.clear()
+        _SQL_CACHE[key] = compiled
+    return compiled
+
+
+def _fetch_ids(compiled: tuple[str, tuple] | None) -> list[int]:
+    if compiled is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*compiled)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _union_ids(querysets: list[QuerySet[Case]], limit: int) -> tuple[str, list[Any]] | None:
@@ -356,66 +394,132 @@ class InboxPage:
 
 
 def inbox_counts(
-    *, user: User, team_ids: list[int], parts: list[QuerySet[Case]] | None = None
+    *,
+    user: User,
+    team_ids: list[int],
+    parts: list[QuerySet[Case]] | None = None,
+    key: tuple | None = None,
 ) -> dict[str, int]:
     """Cases per view, capped at COUNT_CAP ("1000+" is all an agent needs to know): each part
     of each view walks at most COUNT_CAP index entries, whatever the size of the table. One
-    statement for all the views: the ORM builds the queries, the database counts them."""
-    parts = visibility_parts(user) if parts is None else parts
-    keys, counts, params = [], [], []
-    for key, spec in INBOX_VIEWS.items():
-        if not spec.active_only:
-            continue
-        union = _union_ids(
-            [
-                inbox_view_queryset(user=user, view=key, team_ids=team_ids, visible=part)
-                for part in parts
-            ],
-            COUNT_CAP,
-        )
-        sql, union_params = union or ("SELECT 1 AS id WHERE 1 = 0", [])
-        keys.append(key)
-        counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view_{key})")  # noqa: S608
-        params.extend(union_params)
+    statement for all the views: the ORM builds the queries, the database counts them.
+    `key`: see `_compiled`."""
+    keys = [name for name, spec in INBOX_VIEWS.items() if spec.active_only]
+    statement = _SQL_CACHE.get(key) if key is not None else None
+    if statement is None:
+        parts = visibility_parts(user) if parts is None else parts
+        counts, params = [], []
+        for view in keys:
+            union = _union_ids(
+                [
+                    inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part)
+                    for part in parts
+                ],
+                COUNT_CAP,
+            )
+            sql, union_params = union or ("SELECT 1 AS id WHERE 1 = 0", [])
+            counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view_{view})")  # noqa: S608
+            params.extend(union_params)
+        statement = ("SELECT " + ", ".join(counts), tuple(params))
+        if key is not None:
+            if len(_SQL_CACHE) >= _SQL_CACHE_MAX:
+                _SQL_CACHE.clear()
+            _SQL_CACHE[key] = statement
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(counts), params)
+        cursor.execute(*statement)
         row = cursor.fetchone()
-    return {key: min(value, COUNT_CAP) for key, value in zip(keys, row, strict=True)}
+    return {view: min(value, COUNT_CAP) for view, value in zip(keys, row, strict=True)}
+
+
+# The columns an inbox row shows (workspace_tags.inbox_rows): fewer columns, fewer values to
+# convert and objects to fill on every page.
+INBOX_ROW_FIELDS = (
+    "id", "reference", "subject", "status", "priority", "channel", "created_at",
+    "customer_id", "owner_id", "team_id", "category_id",
+    "customer__id", "customer__name",
+    "owner__id", "owner__first_name", "owner__last_name", "owner__email",
+    "team__id", "team__name", "category__id", "category__name",
+    # the countdown (guichet.sla.selectors.clock_countdown) and its calendar
+    "sla_clock__case_id", "sla_clock__calendar_id", "sla_clock__paused_since",
+    "sla_clock__next_kind", "sla_clock__next_due_at", "sla_clock__next_risk_at",
+    "sla_clock__calendar__id", "sla_clock__calendar__name", "sla_clock__calendar__time_zone",
+    "sla_clock__calendar__country", "sla_clock__calendar__subdivision",
+    "sla_clock__calendar__updated_at",
+)  # fmt: skip
 
 
 def inbox_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
     return cases_with_clock(
-        qs.select_related("customer", "owner", "team", "category").prefetch_related("tags")
+        qs.select_related("customer", "owner", "team", "category").only(*INBOX_ROW_FIELDS)
     )
 
 
+def inbox_rows_load(ids: list[int]) -> list[Case]:
+    """The rows of a page, in the order of `ids`, each with `tag_names`. The tags are read in
+    one plain query: prefetch_related would build a queryset per row."""
+    loaded = {c.pk: c for c in inbox_rows(Case.objects.filter(pk__in=ids))}
+    tags: dict[int, list[str]] = {}
+    pairs = (
+        Case.tags.through.objects.filter(case_id__in=ids)
+        .order_by("tag__name")
+        .values_list("case_id", "tag__name")
+    )
+    for case_id, name in pairs:
+        tags.setdefault(case_id, []).append(name)
+    rows = [loaded[pk] for pk in ids if pk in loaded]
+    for case in rows:
+        case.tag_names = tags.get(case.pk, [])
+    return rows
+
+
+def _piece_count(view: str, after: InboxKey | None) -> int:
+    if not INBOX_VIEWS[view].active_only or (after is not None and after.due is None):
+        return 1
+    return 2
+
+
 def _ordered_ids(
-    bases: list[QuerySet[Case]], *, view: str, after: InboxKey | None, wanted: int
+    bases: Callable[[], list[QuerySet[Case]]],
+    *,
+    view: str,
+    after: InboxKey | None,
+    wanted: int,
+    key: tuple | None = None,
 ) -> list[int]:
-    """The ids of the first `wanted` cases of the union of `bases`, in inbox order (after
-    `after` when given). Each segment of the order (see `_segments`) is read only while the
-    previous ones have not given enough rows; with several bases (the parts of an agent's
-    visibility), each base gives at most the rows still wanted, along its own index, and only
-    those few rows are ordered again together."""
+    """The ids of the first `wanted` cases of the union of the querysets `bases()` gives, in
+    inbox order (after `after` when given). Each segment of the order (see `_segments`) is read
+    only while the previous ones have not given enough rows; with several bases (the parts of
+    an agent's visibility), each base gives at most the rows still wanted, along its own index,
+    and only those few rows are ordered again together. `key`: see `_compiled`."""
     ids: list[int] = []
-    pieces = len(_segments(bases[0], view=view, after=after)) if bases else 0
-    for index in range(pieces):
+    segmented: list[list[QuerySet[Case]]] = []
+
+    def pieces_of(index: int) -> list[QuerySet[Case]]:
+        if not segmented:
+            segmented.extend(_segments(b, view=view, after=after) for b in bases())
+        return [pieces[index] for pieces in segmented]
+
+    def build(index: int, need: int) -> QuerySet[Case]:
+        pieces = pieces_of(index)
+        if len(pieces) == 1:
+            return pieces[0].values_list("id", flat=True)[:need]
+        union = _union_ids(pieces, need)
+        if union is None:
+            return Case.objects.none()
+        # The same piece again over those few rows: same ORDER BY (its filters hold).
+        qs = _segments(
+            Case.objects.filter(pk__in=RawSQL(*union)),  # noqa: S611 (ORM-compiled SQL)
+            view=view,
+            after=after,
+        )[index]
+        return qs.values_list("id", flat=True)[:need]
+
+    for index in range(_piece_count(view, after)):
         need = wanted - len(ids)
         if need <= 0:
             break
-        if len(bases) == 1:
-            qs = _segments(bases[0], view=view, after=after)[index]
-        else:
-            union = _union_ids([_segments(b, view=view, after=after)[index] for b in bases], need)
-            if union is None:
-                continue
-            # The same piece again over those few rows: same ORDER BY (its filters hold).
-            qs = _segments(
-                Case.objects.filter(pk__in=RawSQL(*union)),  # noqa: S611 (ORM-compiled SQL)
-                view=view,
-                after=after,
-            )[index]
-        ids.extend(qs.values_list("id", flat=True)[:need])
+        piece_key = None if key is None else (*key, index, need)
+        ids.extend(_fetch_ids(_compiled(piece_key, lambda i=index, n=need: build(i, n))))
     return ids
 
 
@@ -434,7 +538,8 @@ def inbox_page(
     view = view if view in INBOX_VIEWS else DEFAULT_VIEW
     page = min(max(page, 1), MAX_PAGE)
     team_ids = user_team_ids(user)
-    parts = visibility_parts(user)
+    visible_q = case_visible_q(user)
+    parts = _parts_of(visible_q)
     start = 0 if after is not None else (page - 1) * PAGE_SIZE
     wanted = start + PAGE_SIZE + 1
     if len(parts) == 1 or filters.q:
@@ -443,17 +548,32 @@ def inbox_page(
         parts_for_view = [visible]
     else:
         parts_for_view = parts
-    bases = [
-        inbox_apply_filters(
-            inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part), filters
-        )
-        for part in parts_for_view
-    ]
-    ids = _ordered_ids(bases, view=view, after=after, wanted=wanted)
+    who = (connection.vendor, user.pk, repr(visible_q), tuple(team_ids))
+    cacheable = not filters.q and not filters.customer
+
+    def bases() -> list[QuerySet[Case]]:
+        return [
+            inbox_apply_filters(
+                inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part),
+                filters,
+            )
+            for part in parts_for_view
+        ]
+
+    ids = _ordered_ids(
+        bases,
+        view=view,
+        after=after,
+        wanted=wanted,
+        key=("page", *who, view, filters, after) if cacheable else None,
+    )
     page_ids = ids[start : start + PAGE_SIZE]
-    loaded = {c.pk: c for c in inbox_rows(Case.objects.filter(pk__in=page_ids))}
-    rows = [loaded[pk] for pk in page_ids if pk in loaded]
-    counts = inbox_counts(user=user, team_ids=team_ids, parts=parts) if with_counts else {}
+    rows = inbox_rows_load(page_ids)
+    counts = (
+        inbox_counts(user=user, team_ids=team_ids, parts=parts, key=("counts", *who))
+        if with_counts
+        else {}
+    )
     capped = False
     if filters.q:
         parsed = search.search_parse(filters.q)
@@ -481,12 +601,15 @@ def inbox_next_case(
     if key is None:
         key = inbox_key(Case.objects.select_related("sla_clock").get(pk=case.pk))
     team_ids = user_team_ids(user)
-    bases = [
-        inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part).exclude(
-            pk=case.pk
-        )
-        for part in visibility_parts(user)
-    ]
+
+    def bases() -> list[QuerySet[Case]]:
+        return [
+            inbox_view_queryset(user=user, view=view, team_ids=team_ids, visible=part).exclude(
+                pk=case.pk
+            )
+            for part in visibility_parts(user)
+        ]
+
     ids = _ordered_ids(bases, view=view, after=key, wanted=1)
     if not ids:
         return None

@@ -89,9 +89,10 @@ def inbox_rows(cases, view: str) -> SafeString:
             countdowns[case.pk] = clock_countdown(case.sla_clock, now=now)
     rows = []
     for case in cases:
-        tags = format_html_join(
-            " ", '<span class="tag">{}</span>', ((t.name,) for t in case.tags.all())
-        )
+        names = getattr(case, "tag_names", None)
+        if names is None:
+            names = [t.name for t in case.tags.all()]
+        tags = format_html_join(" ", '<span class="tag">{}</span>', ((n,) for n in names))
         meta = [channel_icon(case.channel, channels.get(case.channel, case.channel))]
         if case.pk in countdowns:
             meta.insert(0, countdown_html(countdowns[case.pk]))
