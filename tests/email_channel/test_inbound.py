@@ -445,11 +445,49 @@ def test_a_failing_reaction_does_not_stop_the_others():
     def works(*, case_id, **_payload):
         seen.append(case_id)
 
-    hooks_register("case.created", broken)
-    hooks_register("case.created", works)
+    hooks_register("test.case_opened", broken)
+    hooks_register("test.case_opened", works)
     try:
-        hooks_replay([("case.created", {"case_id": 1}), ("case.created", {"case_id": 2})])
+        hooks_replay([("test.case_opened", {"case_id": 1}), ("test.case_opened", {"case_id": 2})])
     finally:
-        hooks_unregister("case.created", broken)
-        hooks_unregister("case.created", works)
+        hooks_unregister("test.case_opened", broken)
+        hooks_unregister("test.case_opened", works)
     assert seen == [1, 2]
+
+
+def test_replay_coalesces_a_case_sync_but_runs_per_contact_callbacks_each_time():
+    from guichet.core.hooks import hooks_register, hooks_replay, hooks_unregister
+
+    synced: list[int] = []
+    per_contact: list[int] = []
+    anything: list[dict] = []
+
+    def sync(*, case_id, **_payload):
+        synced.append(case_id)
+
+    def on_contact(*, case_id, contact_id, **_payload):
+        per_contact.append(contact_id)
+
+    def takes_all(**payload):
+        anything.append(payload)
+
+    for event in ("test.case_opened", "test.contact_added"):
+        hooks_register(event, sync)
+        hooks_register(event, takes_all)
+    hooks_register("test.contact_added", on_contact)
+    events = [
+        ("test.case_opened", {"case_id": 1}),
+        ("test.contact_added", {"case_id": 1, "contact_id": 10}),
+        ("test.contact_added", {"case_id": 1, "contact_id": 11}),
+        ("test.case_opened", {"case_id": 2}),
+    ]
+    try:
+        hooks_replay(events, coalesce=True)
+    finally:
+        for event in ("test.case_opened", "test.contact_added"):
+            hooks_unregister(event, sync)
+            hooks_unregister(event, takes_all)
+        hooks_unregister("test.contact_added", on_contact)
+    assert synced == [1, 2]
+    assert per_contact == [10, 11]
+    assert len(anything) == 4

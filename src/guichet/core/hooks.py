@@ -22,6 +22,7 @@ messages and hands their events to a background task: derived work off the intak
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -89,12 +90,42 @@ def hooks_captured() -> Iterator[list[tuple[str, dict[str, Any]]]]:
         _captured.reset(token)
 
 
-def hooks_replay(events: list[tuple[str, dict[str, Any]]]) -> None:
+def hooks_replay(events: list[tuple[str, dict[str, Any]]], *, coalesce: bool = False) -> None:
     """Run the callbacks of captured events now, in order. Like after-commit callbacks, one that
-    fails is logged and does not stop the others."""
+    fails is logged and does not stop the others.
+
+    `coalesce`: a callback is run once per distinct value of the arguments it names, the rest
+    of the payload going to its `**kwargs`. A callback written `fn(*, case_id, **_)` says it
+    brings derived data in step with the case as it is now (service clocks, survey facts): run
+    after the whole batch committed, a second call for the same case would find nothing to do.
+    One naming `contact_id` or `old`/`new` still runs for each of them."""
+    done: set[tuple[Any, ...]] = set()
     for event, payload in events:
         for callback in list(_registry.get(event, ())):
+            if coalesce:
+                key = _coalesce_key(callback, payload)
+                if key is not None:
+                    if key in done:
+                        continue
+                    done.add(key)
             try:
                 _run(callback, event, payload)
             except Exception:
                 logger.exception("hook %s for %s failed", getattr(callback, "__name__", "?"), event)
+
+
+def _coalesce_key(callback: Callable[..., Any], payload: dict[str, Any]) -> tuple[Any, ...] | None:
+    try:
+        parameters = inspect.signature(callback).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    named = [
+        p.name for p in parameters if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
+    if not named:  # fn(**payload) names nothing: it may use anything, run it every time
+        return None
+    try:
+        values = tuple(repr(payload.get(name)) for name in named)
+    except Exception:
+        return None
+    return (callback, *named, *values)

@@ -31,7 +31,7 @@ def inbound_hooks_replay_task(events: list) -> int:
     committed, off the intake path."""
     from guichet.core.hooks import hooks_replay
 
-    hooks_replay([(event, payload) for event, payload in events])
+    hooks_replay([(event, payload) for event, payload in events], coalesce=True)
     return len(events)
 
 
