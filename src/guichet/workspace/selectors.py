@@ -18,7 +18,17 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, When, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    When,
+    Window,
+)
 from django.db.models import Case as SqlCase
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
@@ -96,12 +106,35 @@ def visibility_parts(user: User) -> list[QuerySet[Case]]:
     return _parts_of(case_visible_q(user))
 
 
+# A team holds a third or a half of all cases, finished ones included: an index on team_id
+# selects nothing, yet SQLite prefers the cases app's covering (team_id, status, updated_at)
+# index over the inbox's partial indexes and then walks every case the team ever had (measured
+# at 1,000,000 cases: 117 ms instead of 1 ms for a page, 140 ms instead of 7 ms for the counts).
+# Written `+team_id` (SQLite's way to say "not through an index"), the term leaves the choice to
+# the partial indexes on unfinished cases and to the due-time index. PostgreSQL's statistics
+# see it by themselves.
+TEAM_UNINDEXED_SQL = '+"cases_case"."team_id"'
+
+
+def _team_in(qs: QuerySet[Case], team_ids: list[int]) -> QuerySet[Case]:
+    if connection.vendor != "sqlite":
+        return qs.filter(team_id__in=team_ids)
+    team = RawSQL(TEAM_UNINDEXED_SQL, (), output_field=IntegerField())  # noqa: S611 (constant)
+    return qs.alias(team_unindexed=team).filter(team_unindexed__in=team_ids)
+
+
+def _part(child: Q | tuple) -> QuerySet[Case]:
+    if isinstance(child, tuple) and child[0] in ("team_id__in", "team__in"):
+        return _team_in(Case.objects.all(), list(child[1]))
+    return Case.objects.filter(child if isinstance(child, Q) else Q(child))
+
+
 def _parts_of(q: Q | None) -> list[QuerySet[Case]]:
     if q is None:
         return [Case.objects.all()]
     if q.negated or q.connector != Q.OR or len(q.children) < 2:
         return [Case.objects.filter(q)]
-    return [Case.objects.filter(c if isinstance(c, Q) else Q(c)) for c in q.children]
+    return [_part(c) for c in q.children]
 
 
 # Building and compiling the inbox's querysets (several parts × views × segments) costs more
@@ -167,7 +200,7 @@ def inbox_view_queryset(
     if view == "mine":
         qs = qs.filter(owner=user)
     elif view == "team":
-        qs = qs.filter(team_id__in=team_ids)
+        qs = _team_in(qs, team_ids)
     elif view == "unassigned":
         qs = qs.filter(owner__isnull=True)
     elif view == "waiting":
