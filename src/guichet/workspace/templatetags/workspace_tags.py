@@ -145,12 +145,24 @@ def inbox_rows(cases, view: str) -> SafeString:
     return mark_safe("\n".join(rows))  # noqa: S308 (each row built with format_html)
 
 
+_OPTIONS_HTML: dict[tuple, str] = {}
+
+
 @register.simple_tag
 def choice_options(choices, selected) -> SafeString:
     """The <option>s of a list of `selectors.Choice` (agents, teams, categories), built in
-    Python: with a couple of hundred agents the template loop cost milliseconds per page."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((c.pk, mark_safe(" selected") if c.pk == selected else "", c.name) for c in choices),
-    )
+    Python and kept per list (a couple of hundred agents cost milliseconds in a template loop,
+    and the lists change rarely); only the selected one is marked per page."""
+    key = tuple(choices)
+    html = _OPTIONS_HTML.get(key)
+    if html is None:
+        if len(_OPTIONS_HTML) > 64:
+            _OPTIONS_HTML.clear()
+        html = _OPTIONS_HTML[key] = format_html_join(
+            "", '<option value="{}">{}</option>', ((c.pk, c.name) for c in choices)
+        )
+    if selected is not None:
+        html = html.replace(
+            f'<option value="{selected}">', f'<option value="{selected}" selected>', 1
+        )
+    return mark_safe(html)  # noqa: S308 (escaped by format_html_join)
