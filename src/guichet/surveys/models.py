@@ -144,6 +144,8 @@ class SurveyInvitation(models.Model):
             models.Index(fields=["customer", "created_at"], name="invitation_customer_idx"),
             models.Index(fields=["status", "send_after"], name="invitation_due_idx"),
             models.Index(fields=["created_at"], name="invitation_created_idx"),
+            # The response rate counts the invitations sent in the period.
+            models.Index(fields=["sent_at"], name="invitation_sent_idx"),
         ]
         constraints = [
             models.CheckConstraint(
