@@ -311,6 +311,7 @@ def test_printable_page_has_the_figures_and_no_chart_script(config, supervisor):
     html = _login(supervisor).get(reverse("surveys:barometer_print")).content.decode()
     assert "window.print()" in html
     assert "chart.umd" not in html
+    assert 'id="customer-effort"' in html
 
 
 def test_supervisor_closes_a_follow_up_with_the_outcome(config, supervisor, agent, customer):
