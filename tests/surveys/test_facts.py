@@ -381,3 +381,30 @@ def test_a_new_category_refreshes_the_case_figures(run_hooks, config, agent, cus
     assert CaseFact.objects.get(case_id=case.pk).category_id is None
     run_hooks(case_services.case_update, actor=agent, case=case, category=category)
     assert CaseFact.objects.get(case_id=case.pk).category_id == category.pk
+
+
+def test_medians_are_the_same_picked_in_python_or_ranked_by_the_database(
+    run_hooks, config, agent, other_agent, customer, other_customer, category, supervisor,
+    monkeypatch,
+):  # fmt: skip
+    from guichet.surveys import selectors
+
+    config.min_sample = 1
+    config.save()
+    _build_history(run_hooks, agent, other_agent, customer, other_customer, category, supervisor)
+    period = Period(T0.date(), (T0 + timedelta(days=30)).date())
+
+    def figures():
+        return barometer_figures(
+            period=period, filters=BarometerFilters(), config=config, use_cache=False,
+            now=T0 + timedelta(days=90),
+        )  # fmt: skip
+
+    in_python = figures()
+    monkeypatch.setattr(selectors, "PYTHON_MEDIAN_ROWS", 0)
+    by_the_database = figures()
+    assert in_python == by_the_database
+    assert in_python["resolution_seconds_median"]["n"] == 4
+    config.min_sample = 5  # too few now: "not enough" either way
+    config.save()
+    assert figures()["resolution_seconds_median"]["value"] is None
