@@ -14,7 +14,8 @@ Databases are kept in benchmarks/results/ (git-ignored) and reused when they alr
 cases (--fresh rebuilds them). An existing dataset (e.g. the shared 1,000,000-case ones of
 /work/bench-data, or a copy of them) is used as it is with --sqlite-dir DIR (GUICHET_VAR_DIR of
 that database) or --database-url URL: nothing is seeded, N is what it holds; --migrate applies
-pending migrations first (only on a copy: a shared master is read-only) and ANALYZEs.
+pending migrations first (only on a copy: a shared master is read-only) and ANALYZEs; without
+it nothing is written (sessions in signed cookies, no last_login update).
 
     flock /tmp/bench.lock .venv/bin/python benchmarks/workspace_bench.py \
         --sqlite-dir /work/bench-data/ws-sqlite-1m --migrate
@@ -569,6 +570,13 @@ def child(args: argparse.Namespace) -> None:
     from guichet.cases.models import Case, Contact
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    if existing and not args.migrate:
+        # A shared master is read-only: sessions in signed cookies, no last_login update.
+        from django.contrib.auth import user_logged_in
+        from django.contrib.auth.models import update_last_login
+
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+        user_logged_in.disconnect(update_last_login)
     seed = use_existing(args.migrate) if existing else ensure_data(n, args.seeder)
     n = Case.objects.count() if existing else n
     print(f"N={n:,} ({args.db}): {seed}", file=sys.stderr, flush=True)
