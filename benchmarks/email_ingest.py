@@ -38,6 +38,9 @@ from email.utils import formatdate
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The environment as started: count_left() points this process at Guichet's settings later, and
+# the peer's subprocess must not inherit them.
+ORIGINAL_ENV = dict(os.environ)
 SUPPORT = "support@exemple.fr"
 
 
@@ -252,7 +255,7 @@ def run_peer(n: int, peer: Path) -> str:
     db = peer / "data" / "ingest_cmp.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    env = {**os.environ, "BENCH_SQLITE_PATH": str(db)}
+    env = {**ORIGINAL_ENV, "BENCH_SQLITE_PATH": str(db)}
     subprocess.run([str(python), "manage.py", "migrate", "-v0"], cwd=peer, env=env, check=True)
     out = subprocess.run(
         [str(python), "ingest.py", "--n", str(n)],
