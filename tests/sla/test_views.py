@@ -29,3 +29,12 @@ def test_a_bad_period_shows_an_error_not_a_crash(supervisor):
     response = client.get("/sla/?since=2026-06-01&until=2026-05-01")
     assert response.status_code == 200
     assert b'role="alert"' in response.content
+
+
+def test_the_period_reads_du_au_in_french(supervisor):
+    # "From"/"To" mean other things elsewhere (an email's sender and recipient): here, a range.
+    client = Client()
+    client.force_login(supervisor)
+    html = client.get("/sla/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<label>Du <input type="date" name="since"' in html
+    assert '<label>Au <input type="date" name="until"' in html
