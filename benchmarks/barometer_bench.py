@@ -243,7 +243,7 @@ def peer_dashboard(peer: Path | None, n: int, db: str) -> float | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text())
-    rows = data.get("results", data)
+    rows = data.get("endpoints") or data.get("results", data)
     entry = rows.get(PEER_ENDPOINT) if isinstance(rows, dict) else None
     if isinstance(entry, dict):
         return entry.get("median_ms") or entry.get("median")
