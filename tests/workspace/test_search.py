@@ -110,3 +110,25 @@ def test_cap_notice_when_the_newest_matches_are_not_all(agent, customer, team, m
     # then the page says only the most recent matches are listed
     assert "only the most recent matches" in response.content.decode()
     assert len(listed_refs(response)) == 2
+
+
+@pytest.mark.parametrize("cap", [2, 3])
+@pytest.mark.parametrize("source", ["subject", "body"])
+def test_newest_matches_are_kept_across_id_windows(agent, customer, team, monkeypatch, cap, source):
+    # given PostgreSQL's recency windows shrunk to 2 and 4 ids, and matches spread over them:
+    # three old ones, then a non-match, a new match and a non-match
+    monkeypatch.setattr(search, "MATCH_CAP", cap)
+    monkeypatch.setattr(search, "_SQL", search._sql_statements(cap, windows=(2, 4)))
+    plain = {"subject": "Colis non reçu", "body": "Bonjour, mon colis n'est pas arrivé."}
+    word = {"subject": "Remboursement attendu", "body": "remboursement demandé"}
+    kinds = ["match", "match", "match", "other", "match", "other"]
+    cases = [
+        case_new(
+            customer=customer, team=team, **{source: (word if k == "match" else plain)[source]}
+        )
+        for k in kinds
+    ]
+    matches = [c for c, k in zip(cases, kinds, strict=True) if k == "match"]
+    response = logged_in(agent).get("/", {"q": "remboursements", "view": "all"})
+    # then exactly the newest `cap` matches are listed, whichever window they sit in
+    assert set(listed_refs(response)) == {c.reference for c in matches[-cap:]}

@@ -159,18 +159,48 @@ _PG_SUBJECT_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, subject) @@ {_PG_TSQ
 _PG_BODY_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, body_text) @@ {_PG_TSQUERY}"
 
 
-# On PostgreSQL, "ORDER BY id + 0" keeps the planner from walking the primary key backwards and
-# computing to_tsvector() row by row (fast for a common word, a full scan for a rare one): the
-# GIN index finds the matches, then the newest `cap` are kept.
-def _sql_statements(cap: int) -> dict[tuple[str, str], str]:
+# PostgreSQL: the GIN index gives row addresses, not ids, so keeping the newest `cap` matches
+# means reading every matching row from the heap first (24,000 scattered rows for "réclamations"
+# at 1,000,000 cases: ~200 ms). Instead the matches are read by windows of the newest ids, each
+# 8× wider than the one before, stopping as soon as `cap` rows are found: inside a window the
+# planner ANDs the GIN bitmap with a primary-key range bitmap, so only the window's matches are
+# read. Windows are disjoint and newest first, so the first `cap` rows of their concatenation are
+# exactly the newest `cap` matches. The last window has no lower bound and filters on `id + 0`
+# (a key range over millions of ids would cost more than the few old matches it avoids).
+# "ORDER BY id + 0" keeps the planner from walking the primary key backwards and computing
+# to_tsvector() row by row. An Append runs its branches in order, so a later window is never read
+# once the earlier ones gave `cap` rows. The largest ids are read first and written into the SQL
+# as numbers: with `(SELECT max(id) …)` inside, the planner guessed a third of the table per
+# window, planned parallel workers and JIT compilation (60 ms at 1,000,000 cases) for 30 rows.
+PG_WINDOWS = (4096, 32768, 262144, 2097152)
+
+
+def _pg_newest_matches(table: str, column: str, match: str, cap: int, windows) -> str:
+    top = f"{{top_{table}}}"  # filled by search_case_filter with the table's largest id
+    branches = []
+    lower = 0
+    for width in windows:
+        bound = f"id > {top} - {width}"
+        if lower:
+            bound += f" AND id <= {top} - {lower}"
+        branches.append(bound)
+        lower = width
+    branches.append(f"id + 0 <= {top} - {lower}" if lower else "TRUE")
+    parts = " UNION ALL ".join(
+        f"(SELECT {column} FROM {table} WHERE {match} AND {bound} "  # noqa: S608
+        f"ORDER BY id + 0 DESC LIMIT {cap})"
+        for bound in branches
+    )
+    return f"SELECT {column} FROM ({parts}) AS newest LIMIT {cap}"  # noqa: S608
+
+
+def _sql_statements(cap: int, windows=PG_WINDOWS) -> dict[tuple[str, str], str]:
     return {
-        ("postgresql", "subjects"): (
-            f"SELECT id FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
-            f"ORDER BY id + 0 DESC LIMIT {cap}"
+        ("postgresql", "subjects"): _pg_newest_matches(
+            "cases_case", "id", _PG_SUBJECT_MATCH, cap, windows
         ),
-        ("postgresql", "bodies"): (
-            f"SELECT case_id FROM cases_contact WHERE {_PG_BODY_MATCH} "  # noqa: S608
-            f"ORDER BY id + 0 DESC LIMIT {cap}"
+        ("postgresql", "bodies"): _pg_newest_matches(
+            "cases_contact", "case_id", _PG_BODY_MATCH, cap, windows
         ),
         ("postgresql", "cap"): (
             f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
@@ -218,13 +248,22 @@ def search_case_filter(query: SearchQuery) -> Q:
             word_q &= Q(subject__icontains=term) | Q(contacts__body_text__icontains=term)
         return condition | word_q
     argument = _vendor_argument(query, vendor)
+    subjects_sql, bodies_sql = _SQL[vendor, "subjects"], _SQL[vendor, "bodies"]
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT max(id) FROM cases_case), (SELECT max(id) FROM cases_contact)"
+            )
+            top_case, top_contact = (int(top or 0) for top in cursor.fetchone())
+        subjects_sql = subjects_sql.replace("{top_cases_case}", str(top_case))
+        bodies_sql = bodies_sql.replace("{top_cases_contact}", str(top_contact))
     # One subquery (a UNION of both sources, and of the reference) rather than OR-ed ones: the
     # planners then join on the few matching ids instead of walking every case and probing.
     sql = (
-        f"SELECT id FROM ({_SQL[vendor, 'subjects']}) AS subjects "  # noqa: S608
-        f"UNION SELECT case_id FROM ({_SQL[vendor, 'bodies']}) AS bodies"
+        f"SELECT id FROM ({subjects_sql}) AS subjects "  # noqa: S608
+        f"UNION SELECT case_id FROM ({bodies_sql}) AS bodies"
     )
-    params: list[str] = [argument, argument]
+    params: list[str] = [argument] * (subjects_sql.count("%s") + bodies_sql.count("%s"))
     if query.reference:
         sql += " UNION SELECT id FROM cases_case WHERE reference = %s"
         params.append(query.reference)
