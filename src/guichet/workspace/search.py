@@ -186,10 +186,13 @@ def _pg_newest_matches(table: str, column: str, match: str, cap: int, windows) -
         branches.append(bound)
         lower = width
     branches.append(f"id + 0 <= {top} - {lower}" if lower else "TRUE")
+    # Only the first, smallest window may be walked backwards along the key, and only if the
+    # planner expects the word in most rows ("bonjour": it stops after ~1,500 rows instead of
+    # checking all 4,096, 54 ms instead of 200); its worst case is bounded by the window.
     parts = " UNION ALL ".join(
         f"(SELECT {column} FROM {table} WHERE {match} AND {bound} "  # noqa: S608
-        f"ORDER BY id + 0 DESC LIMIT {cap})"
-        for bound in branches
+        f"ORDER BY {'id' if i == 0 else 'id + 0'} DESC LIMIT {cap})"
+        for i, bound in enumerate(branches)
     )
     return f"SELECT {column} FROM ({parts}) AS newest LIMIT {cap}"  # noqa: S608
 
