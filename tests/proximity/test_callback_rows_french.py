@@ -38,3 +38,12 @@ def test_no_badge_when_not_escalated():
             "proximity/partials/callback_rows.html", {"rows": [_row(False)], "outcomes": []}
         )
     assert "escaladé" not in html
+
+
+def test_absence_start_is_a_date_not_a_status():
+    # quality's status transition says "from" too (« statut initial »); an absence has its own.
+    from guichet.proximity.models import Absence
+
+    with translation.override("fr"):
+        label = str(Absence._meta.get_field("starts_at").verbose_name)
+    assert label == "du"

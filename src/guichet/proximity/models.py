@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.accounts.models import Team
 from guichet.cases.models import Case, Contact
@@ -217,7 +218,7 @@ class Absence(models.Model):
         USER, on_delete=models.CASCADE, related_name="absences", verbose_name=_("agent")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=AbsenceKind.choices)
-    starts_at = models.DateTimeField(_("from"))
+    starts_at = models.DateTimeField(pgettext_lazy("absence start", "from"))
     ends_at = models.DateTimeField(_("until"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
