@@ -156,10 +156,15 @@ def _compiled(key: tuple | None, build: Callable[[], QuerySet]) -> tuple[str, tu
     except EmptyResultSet:
         compiled = None
     if key is not None:
-        if len(_SQL_CACHE) >= _SQL_CACHE_MAX:
-            _SQL_CACHE.clear()
-        _SQL_CACHE[key] = compiled
+        _sql_remember(key, compiled)
     return compiled
+
+
+def _sql_remember(key: tuple, compiled: tuple[str, tuple] | None) -> None:
+    # Cleared whole when full: keys are few (users × views × filters) and rebuilt cheaply.
+    if len(_SQL_CACHE) >= _SQL_CACHE_MAX:
+        _SQL_CACHE.clear()
+    _SQL_CACHE[key] = compiled
 
 
 def _fetch_ids(compiled: tuple[str, tuple] | None) -> list[int]:
@@ -455,9 +460,7 @@ def inbox_counts(
             params.extend(union_params)
         statement = ("SELECT " + ", ".join(counts), tuple(params))
         if key is not None:
-            if len(_SQL_CACHE) >= _SQL_CACHE_MAX:
-                _SQL_CACHE.clear()
-            _SQL_CACHE[key] = statement
+            _sql_remember(key, statement)
     with connection.cursor() as cursor:
         cursor.execute(*statement)
         row = cursor.fetchone()
