@@ -353,14 +353,15 @@ def test_database_failure_leaves_the_message_for_the_next_pass_then_quarantines_
         raw=bytes(message_build(subject="Bloqué")), mailbox=mailbox, source=InboundSource.LMTP
     )
     inbound_store(raw=bytes(message_build(subject="Suivant")), mailbox=mailbox, source="lmtp")
-    real = inbound_module._process
+    real = inbound_module._finished
 
-    def flaky(inbound):
+    def flaky(inbound, state, reason=""):
+        # Both paths (the batch together, a message alone) finish each row through _finished
         if inbound.pk == stuck.pk:
             raise OperationalError("no such table: elsewhere")
-        return real(inbound)
+        return real(inbound, state, reason)
 
-    monkeypatch.setattr(inbound_module, "_process", flaky)
+    monkeypatch.setattr(inbound_module, "_finished", flaky)
     # When a pass runs: the one behind is processed, the stuck one waits
     assert inbound_process_pending().processed == 1
     stuck.refresh_from_db()
@@ -388,14 +389,16 @@ def test_batch_quarantines_only_the_message_that_fails_after_its_case_is_written
     # Given three stored messages, the second of which fails once its case exists
     for subject in ("Premier", "Deuxième", "Troisième"):
         inbound_store(raw=bytes(message_build(subject=subject)), mailbox=mailbox, source="lmtp")
-    real = inbound_module._acknowledge
+    real = inbound_module._finished
 
-    def explode_on_second(*, inbound, case, parsed):
-        if parsed.subject == "Deuxième":
+    def explode_on_second(inbound, state, reason=""):
+        # Once its case is written, whether the batch goes together or one by one
+        if inbound.subject == "Deuxième" and state == InboundState.PROCESSED:
+            assert Case.objects.filter(subject="Deuxième").exists()
             raise RuntimeError("disk full")
-        return real(inbound=inbound, case=case, parsed=parsed)
+        return real(inbound, state, reason)
 
-    monkeypatch.setattr(inbound_module, "_acknowledge", explode_on_second)
+    monkeypatch.setattr(inbound_module, "_finished", explode_on_second)
     # When one pass processes them as one batch
     result = inbound_process_pending()
     # Then the failing one is quarantined alone: its case is rolled back, the others commit

@@ -16,7 +16,8 @@ continuity router (a customer's advisor, their deputy, the team).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,18 +32,37 @@ class RoutingDecision:
 
 
 Router = Callable[..., RoutingDecision | None]
+# batch(*, customers, starts, ends) -> a context manager inside which the router may serve
+# many routing_decide calls (a batch's cases, at times within [starts, ends]) from shared reads.
+BatchReads = Callable[..., AbstractContextManager]
 
 _routers: list[Router] = []
+_batches: dict[Router, BatchReads] = {}
 
 
-def routing_register(router: Router) -> None:
+def routing_register(router: Router, *, batch: BatchReads | None = None) -> None:
     if router not in _routers:
         _routers.append(router)
+    if batch is not None:
+        _batches[router] = batch
 
 
 def routing_unregister(router: Router) -> None:
     if router in _routers:
         _routers.remove(router)
+    _batches.pop(router, None)
+
+
+@contextmanager
+def routing_batch(*, customers: list[Any], starts: datetime, ends: datetime) -> Iterator[None]:
+    """Around the routing of many new cases one after the other (case_open_many): each router
+    that offers it reads what it needs for all of them once. The decisions are the same."""
+    with ExitStack() as stack:
+        for router in list(_routers):
+            batch = _batches.get(router)
+            if batch is not None:
+                stack.enter_context(batch(customers=customers, starts=starts, ends=ends))
+        yield
 
 
 def routing_decide(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -33,13 +34,14 @@ from guichet.cases.events import event_record
 from guichet.cases.models import (
     Attachment,
     Case,
+    CaseEvent,
     Category,
     Contact,
     Tag,
     attachment_path,
     case_reference,
 )
-from guichet.cases.routing import RoutingDecision, routing_decide
+from guichet.cases.routing import RoutingDecision, routing_batch, routing_decide
 from guichet.core.errors import Conflict, PermissionDenied, ValidationFailed
 from guichet.core.hooks import hooks_emit
 from guichet.core.html import html_sanitise, html_to_text, text_to_html
@@ -115,13 +117,34 @@ def case_route_owner(*, team: Team | None, exclude_ids: Iterable[int] = ()) -> U
     `exclude_ids`: agents to pass over (guichet.proximity: those absent today)."""
     if team is None:
         return None
-    return (
-        team.members.filter(is_active=True, role__in=("agent", "supervisor", "administrator"))
-        .exclude(pk__in=list(exclude_ids))
-        .annotate(load=Count("owned_cases", filter=Q(owned_cases__status__in=ACTIVE_STATUSES)))
-        .order_by("load", "id")
-        .first()
-    )
+    batch = _batch_loads.get()
+    if batch is not None:
+        return _route_owner_in_batch(batch, team=team, exclude_ids=exclude_ids)
+    return _team_loads(team).exclude(pk__in=list(exclude_ids)).order_by("load", "id").first()
+
+
+def _team_loads(team: Team):
+    return team.members.filter(
+        is_active=True, role__in=("agent", "supervisor", "administrator")
+    ).annotate(load=Count("owned_cases", filter=Q(owned_cases__status__in=ACTIVE_STATUSES)))
+
+
+# Inside case_open_many the cases routed earlier in the batch are not written yet: the
+# least-loaded pick reads each team's loads once and adds the batch's own cases to them, so it
+# chooses exactly as one case_open after another would.
+_batch_loads: ContextVar[dict | None] = ContextVar("guichet_case_batch_loads", default=None)
+
+
+def _route_owner_in_batch(batch: dict, *, team: Team, exclude_ids: Iterable[int]) -> User | None:
+    members = batch["teams"].get(team.pk)
+    if members is None:
+        members = batch["teams"][team.pk] = list(_team_loads(team).order_by("id"))
+    excluded = set(exclude_ids)
+    added = batch["added"]
+    candidates = [m for m in members if m.pk not in excluded]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: (m.load + added.get(m.pk, 0), m.pk))
 
 
 def _default_team(category: Category | None) -> Team | None:
@@ -694,3 +717,230 @@ def case_reroute(
             previous_owner_id=previous_owner_id,
         )
     return case
+
+
+# --- Many cases at once (a channel's batch) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowingMessage:
+    """A further message of the customer on a case opened in the same batch."""
+
+    body_text: str
+    body_html: str = ""
+    external_id: str = ""
+    attachments: list[NewAttachment] | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    customer: Customer
+    subject: str
+    body_text: str = ""
+    body_html: str = ""
+    channel: str = Channel.PORTAL
+    priority: str = Priority.NORMAL
+    category: Category | None = None
+    team: Team | None = None
+    external_id: str = ""
+    attachments: list[NewAttachment] | None = None
+    at: datetime | None = None
+    follow_up_of: Case | None = None
+    following: list[FollowingMessage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    case: Case
+    contacts: list[Contact]  # the first message, then the following ones, in order
+
+
+@transaction.atomic
+def case_open_many(*, requests: list[CaseRequest]) -> list[OpenedCase]:
+    """What `case_open(actor=None, …)` for each request, then `contact_add` of each following
+    customer message, would write, in a few queries for the whole list: one block of case
+    numbers, one insert per table, the routing reading each team's loads once. For a channel
+    opening cases on its own (inbound email): no actor, no chosen owner, no tags.
+
+    All or nothing: the first invalid request raises (ValidationFailed; Conflict for an
+    external id already received) and nothing is written."""
+    if not requests:
+        return []
+    cleaned = []
+    for request in requests:
+        subject = _clean_subject(request.subject)
+        body_text, body_html = _clean_body(request.body_text, request.body_html)
+        _check_choice("channel", request.channel, Channel)
+        _check_choice("priority", request.priority, Priority)
+        _check_attachments(request.attachments)
+        at = request.at or timezone.now()
+        following = []
+        for message in request.following:
+            text, html = _clean_body(message.body_text, message.body_html)
+            _check_attachments(message.attachments)
+            following.append((message, text, html, message.at or at))
+        cleaned.append((request, subject, body_text, body_html, at, following))
+
+    default_teams: dict[int | None, Team | None] = {}
+    token = _batch_loads.set({"teams": {}, "added": {}})
+    moments = [at for *_r, at, _f in cleaned]
+    try:
+        with routing_batch(
+            customers=list({r.customer.pk: r.customer for r, *_x in cleaned}.values()),
+            starts=min(moments),
+            ends=max(moments),
+        ):
+            routes = _route_many(cleaned, default_teams)
+    finally:
+        _batch_loads.reset(token)
+
+    first_number = sequence_next(name=CASE_SEQUENCE, count=len(cleaned))
+    cases = []
+    for index, ((request, subject, _t, _h, at, following), (owner, team, _r)) in enumerate(
+        zip(cleaned, routes, strict=True)
+    ):
+        number = first_number + index
+        cases.append(
+            Case(
+                number=number,
+                reference=case_reference(number),
+                subject=subject,
+                customer=request.customer,
+                owner=owner,
+                team=team,
+                status=CaseStatus.NEW,
+                priority=request.priority,
+                category=request.category,
+                channel=request.channel,
+                created_at=at,
+                updated_at=max([at, *(f[3] for f in following)]),
+            )
+        )
+    Case.objects.bulk_create(cases)
+
+    contacts: list[Contact] = []
+    files: list[tuple[Contact, list[NewAttachment]]] = []
+    per_case: list[list[Contact]] = []
+    for case, (request, _s, body_text, body_html, at, following) in zip(
+        cases, cleaned, strict=True
+    ):
+        mine = []
+        for text, html, external_id, when, attachments in [
+            (body_text, body_html, request.external_id, at, request.attachments),
+            *((t, h, m.external_id, w, m.attachments) for m, t, h, w in following),
+        ]:
+            contact = Contact(
+                case=case,
+                kind=ContactKind.CUSTOMER_MESSAGE,
+                channel=request.channel,
+                direction=Direction.INBOUND,
+                author_user=None,
+                author_customer=request.customer,
+                body_text=text,
+                body_html=html,
+                external_id=external_id,
+                created_at=when,
+            )
+            mine.append(contact)
+            if attachments:
+                files.append((contact, attachments))
+        contacts.extend(mine)
+        per_case.append(mine)
+    try:
+        with transaction.atomic():
+            Contact.objects.bulk_create(contacts)
+    except IntegrityError as exc:
+        raise Conflict(_("This message was already received."), code="duplicate_contact") from exc
+    for contact, attachments in files:
+        _store_attachments(contact, attachments)
+
+    events = []
+    for case, mine, (request, _s, _t, _h, at, _f), (owner, team, routed) in zip(
+        cases, per_case, cleaned, routes, strict=True
+    ):
+        follow_up_of = request.follow_up_of
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.CREATED,
+                actor=None,
+                created_at=at,
+                data={
+                    "channel": request.channel,
+                    "priority": request.priority,
+                    "category": request.category.slug if request.category else None,
+                    **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
+                },
+            )
+        )
+        if owner is not None or team is not None:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=EventKind.ASSIGNED,
+                    actor=None,
+                    created_at=at,
+                    data={
+                        "owner_id": owner.pk if owner else None,
+                        "team_id": team.pk if team else None,
+                        "reason": routed.reason if routed is not None else "routing",
+                        **(routed.details if routed is not None else {}),
+                    },
+                )
+            )
+        for contact in mine:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=EventKind.CONTACT_ADDED,
+                    actor=None,
+                    created_at=contact.created_at,
+                    data={
+                        "contact_id": contact.pk,
+                        "contact_kind": contact.kind,
+                        "channel": contact.channel,
+                    },
+                )
+            )
+    CaseEvent.objects.bulk_create(events)
+
+    # The events each case_open and contact_add would emit, in their order.
+    for case, mine in zip(cases, per_case, strict=True):
+        hooks_emit("contact.created", case_id=case.pk, contact_id=mine[0].pk)
+        hooks_emit("case.created", case_id=case.pk)
+        for contact in mine[1:]:
+            hooks_emit("contact.created", case_id=case.pk, contact_id=contact.pk)
+    return [OpenedCase(case=c, contacts=m) for c, m in zip(cases, per_case, strict=True)]
+
+
+def _route_many(cleaned: list, default_teams: dict) -> list:
+    """Route the batch's cases one after the other, as case_open does for each."""
+    routes: list[tuple[User | None, Team | None, RoutingDecision | None]] = []
+    for request, _subject, _text, _html, at, _following in cleaned:
+        category = request.category
+        team = request.team
+        if team is None:
+            key = category.pk if category is not None else None
+            if key not in default_teams:
+                default_teams[key] = _default_team(category)
+            team = default_teams[key]
+        owner = None
+        routed = None
+        if settings.GUICHET_AUTO_ASSIGN:
+            routed = routing_decide(
+                customer=request.customer,
+                team=team,
+                category=category,
+                channel=request.channel,
+                at=at,
+            )
+            if routed is not None:
+                owner, team = routed.owner, routed.team or team
+            else:
+                owner = case_route_owner(team=team)
+        if owner is not None:
+            added = _batch_loads.get()["added"]  # type: ignore[index]
+            added[owner.pk] = added.get(owner.pk, 0) + 1
+        routes.append((owner, team, routed))
+    return routes

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,3 +86,37 @@ def customer_email_add(*, customer: Customer, email: str) -> CustomerEmail:
     if owner:
         return owner
     return CustomerEmail.objects.create(customer=customer, address=email)
+
+
+@transaction.atomic
+def customers_get_or_create_by_email(*, people: list[tuple[str, str]]) -> dict[str, Customer]:
+    """`customer_get_or_create_by_email` for many (address, name) pairs at once, in three
+    queries: {normalised address: customer}. An address met twice makes one customer, named by
+    the first pair. An invalid address raises ValidationFailed and nothing is written."""
+    wanted: dict[str, str] = {}
+    for email, name in people:
+        wanted.setdefault(email_normalise(email), name)
+    if not wanted:
+        return {}
+    found = {
+        known.address.lower(): known.customer
+        for known in CustomerEmail.objects.select_related("customer")
+        .alias(address_ci=Lower("address"))
+        .filter(address_ci__in=list(wanted))
+    }
+    now = timezone.now()
+    new: list[Customer] = []
+    for email, name in wanted.items():
+        if email in found:
+            continue
+        name = (name or "").strip() or email.split("@")[0]
+        if len(name) > 200:
+            raise _field_error("name", _("At most 200 characters."))
+        new.append(Customer(name=name, email=email, language="fr", created_at=now))
+    if new:
+        Customer.objects.bulk_create(new)
+        CustomerEmail.objects.bulk_create(
+            [CustomerEmail(customer=c, address=c.email, is_primary=True) for c in new]
+        )
+        found.update({c.email: c for c in new})
+    return found

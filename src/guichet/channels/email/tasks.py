@@ -25,6 +25,16 @@ def outbound_send_task(outbound_id: int) -> str:
 
 
 @task()
+def outbound_send_many_task(outbound_ids: list) -> int:
+    """The sending tasks of a batch of inbound mail's acknowledgements, one per message (each
+    retried on its own), enqueued by the worker: the intake writes this one task instead."""
+    from guichet.channels.email.services.outbound import outbound_send_enqueue
+
+    outbound_send_enqueue([int(i) for i in outbound_ids])
+    return len(outbound_ids)
+
+
+@task()
 def inbound_hooks_replay_task(events: list) -> int:
     """The other apps' reactions (service clocks, survey facts, routing follow-ups…) to a batch
     of inbound mail, enqueued in the batch's own transaction: they run exactly when the batch

@@ -18,7 +18,7 @@ from guichet.cases.choices import Channel
 from guichet.cases.models import Case, Contact
 from guichet.channels.email.models import InboundMessage, OutboundMessage
 from guichet.channels.email.parsing import ParsedMessage
-from guichet.customers.models import Customer
+from guichet.customers.models import Customer, CustomerEmail
 
 
 class ThreadedBy:
@@ -127,3 +127,66 @@ def thread_find(*, parsed: ParsedMessage, customer: Customer, now: datetime) -> 
     if case is not None:
         return ThreadMatch(_carry_on(case), ThreadedBy.SUBJECT)
     return ThreadMatch(None, ThreadedBy.NEW)
+
+
+class ThreadIndex:
+    """The lookups of `thread_find` for a whole batch of messages, read in a few queries:
+    which case each known Message-ID belongs to (same precedence as `_by_headers`: our sent
+    messages, then contacts, then stored inbound mail), the cases named by `[G-000123]` in the
+    subjects, and their customers' addresses. `remember` adds what the batch itself threads,
+    as the rows written by an earlier message would be found by a later one."""
+
+    def __init__(self, *, thread_ids: set[str], subjects: list[str]) -> None:
+        self.known: dict[str, int] = {}
+        ids = list(thread_ids)
+        if ids:
+            for mid, case_id in OutboundMessage.objects.filter(message_id__in=ids).values_list(
+                "message_id", "case_id"
+            ):
+                self.known.setdefault(mid, case_id)
+            for mid, case_id in Contact.objects.filter(
+                channel=Channel.EMAIL, external_id__in=ids
+            ).values_list("external_id", "case_id"):
+                self.known.setdefault(mid, case_id)
+            for mid, case_id in InboundMessage.objects.filter(
+                message_id__in=ids, case__isnull=False
+            ).values_list("message_id", "case_id"):
+                self.known.setdefault(mid, case_id)
+        pattern = subject_reference_re()
+        references = {m.group(1).upper() for s in subjects if (m := pattern.search(s or ""))}
+        self.by_reference: dict[str, Case] = {}
+        self.addresses: dict[int, set[str]] = {}
+        if references:
+            for case in Case.objects.select_related("customer").filter(reference__in=references):
+                self.by_reference[case.reference] = case
+                customer = case.customer
+                self.addresses[customer.pk] = {customer.email.lower()} if customer.email else set()
+            for customer_id, address in CustomerEmail.objects.filter(
+                customer_id__in=list(self.addresses)
+            ).values_list("customer_id", "address"):
+                self.addresses[customer_id].add(address.lower())
+        wanted = set(self.known.values())
+        self.cases: dict[int, Case] = (
+            Case.objects.select_related("customer").in_bulk(list(wanted)) if wanted else {}
+        )
+
+    def remember(self, message_id: str, case_id: int) -> None:
+        if message_id:
+            self.known.setdefault(message_id, case_id)
+
+    def case_of(self, message_id: str) -> Case:
+        case_id = self.known[message_id]
+        case = self.cases.get(case_id)
+        if case is None:
+            case = self.cases[case_id] = Case.objects.select_related("customer").get(pk=case_id)
+        return _carry_on(case)
+
+    def reference_match(self, subject: str, sender: str) -> Case | None:
+        match = subject_reference_re().search(subject or "")
+        if not match:
+            return None
+        case = self.by_reference.get(match.group(1).upper())
+        # As _by_reference: only the case's own customer joins a case by its reference.
+        if case is None or sender.lower() not in self.addresses.get(case.customer_id, set()):
+            return None
+        return _carry_on(case)

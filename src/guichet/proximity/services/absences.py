@@ -73,6 +73,11 @@ def absent_ids(*, agent_ids: Iterable[int], at: datetime) -> set[int]:
     ids = {i for i in agent_ids if i is not None}
     if not ids:
         return set()
+    from guichet.proximity.services.batch import batch_reads
+
+    reads = batch_reads(at)
+    if reads is not None:  # many cases routed at once: the batch's absences are read
+        return reads.absent(ids, at)
     away = set(
         Absence.objects.filter(agent_id__in=ids, starts_at__lte=at, ends_at__gt=at).values_list(
             "agent_id", flat=True

@@ -63,6 +63,11 @@ def customer_purchase_value(customer: Customer) -> Decimal | None:
 
 def assignment_current(customer: Customer) -> ReferentAssignment | None:
     """The customer's own advisor, else their organisation's."""
+    from guichet.proximity.services.batch import batch_reads
+
+    reads = batch_reads()
+    if reads is not None and reads.covers(customer):
+        return reads.assignment(customer)
     own = (
         ReferentAssignment.objects.select_related("referent", "deputy", "team")
         .filter(customer=customer, ended_at__isnull=True)
@@ -112,7 +117,15 @@ def rule_matches(rule: ReferentRule, customer: Customer) -> bool:
 
 
 def rule_for_customer(customer: Customer) -> ReferentRule | None:
-    for rule in ReferentRule.objects.filter(is_active=True).select_related("team"):
+    from guichet.proximity.services.batch import batch_reads
+
+    reads = batch_reads()
+    rules = (
+        reads.rules
+        if reads is not None
+        else ReferentRule.objects.filter(is_active=True).select_related("team")
+    )
+    for rule in rules:
         if rule_matches(rule, customer):
             return rule
     return None
@@ -243,7 +256,7 @@ def referent_assign_by_rules(
     if referent is None:
         return None
     with transaction.atomic():
-        return _create(
+        created = _create(
             customer=customer,
             organisation=None,
             referent=referent,
@@ -253,6 +266,12 @@ def referent_assign_by_rules(
             actor=actor,
             at=at,
         )
+    from guichet.proximity.services.batch import batch_reads
+
+    reads = batch_reads()
+    if reads is not None and reads.covers(customer):
+        reads.own[customer.pk] = created  # the customer's next case in the batch sees it
+    return created
 
 
 @dataclass

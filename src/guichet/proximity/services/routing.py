@@ -15,6 +15,7 @@ from guichet.customers.models import Customer
 from guichet.proximity.choices import RoutingReason
 from guichet.proximity.models import ReferentAssignment
 from guichet.proximity.services.absences import absent_ids
+from guichet.proximity.services.batch import batch_reads
 from guichet.proximity.services.referents import assignment_current, referent_assign_by_rules
 
 
@@ -33,6 +34,9 @@ def _team_for(owner: User | None, *, preferred: list[Team | None]) -> Team | Non
 def _team_absent(team: Team | None, at: datetime) -> set[int]:
     if team is None:
         return set()
+    reads = batch_reads(at)
+    if reads is not None:
+        return absent_ids(agent_ids=reads.team_members(team), at=at)
     return absent_ids(agent_ids=team.members.values_list("pk", flat=True), at=at)
 
 

@@ -100,9 +100,43 @@ def _queue(
     mailbox: Mailbox | None = None,
     thread: tuple[str, list[str]] | None = None,
 ) -> OutboundMessage:
+    outbound = _outbound_build(
+        case=case,
+        contact=contact,
+        kind=kind,
+        to=to,
+        subject=subject,
+        body_text=body_text,
+        first_name=first_name,
+        mailbox=mailbox,
+        thread=thread,
+    )
+    outbound.save(force_insert=True)
+    collected = _send_collector.get()
+    if collected is not None:
+        collected.append(outbound.pk)
+        return outbound
+    from guichet.channels.email.tasks import outbound_send_task
+
+    transaction.on_commit(lambda: outbound_send_task.enqueue(outbound.pk), robust=True)
+    return outbound
+
+
+def _outbound_build(
+    *,
+    case: Case,
+    contact: Contact | None,
+    kind: str,
+    to: str,
+    subject: str,
+    body_text: str,
+    first_name: str,
+    mailbox: Mailbox | None = None,
+    thread: tuple[str, list[str]] | None = None,
+) -> OutboundMessage:
     mailbox = mailbox or _case_mailbox(case)
     in_reply_to, references = thread if thread is not None else _thread_ids(case)
-    outbound = OutboundMessage.objects.create(
+    return OutboundMessage(
         case=case,
         contact=contact,
         kind=kind,
@@ -116,14 +150,6 @@ def _queue(
         body_text=body_text,
         created_at=timezone.now(),
     )
-    collected = _send_collector.get()
-    if collected is not None:
-        collected.append(outbound.pk)
-        return outbound
-    from guichet.channels.email.tasks import outbound_send_task
-
-    transaction.on_commit(lambda: outbound_send_task.enqueue(outbound.pk), robust=True)
-    return outbound
 
 
 _send_collector: ContextVar[list[int] | None] = ContextVar("guichet_outbound_send", default=None)
@@ -140,11 +166,20 @@ def outbound_send_collected() -> Iterator[None]:
         collected = _send_collector.get() or []
     finally:
         _send_collector.reset(token)
-    if collected:
-        transaction.on_commit(lambda: _send_enqueue(collected), robust=True)
+    if not collected:
+        return
+    if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
+        # On the database queue, ONE task written in the batch's own transaction: it commits
+        # with the messages (a crash cannot lose an acknowledgement between the two), and the
+        # worker fans it out into one retrying sending task per message.
+        from guichet.channels.email.tasks import outbound_send_many_task
+
+        outbound_send_many_task.enqueue(collected)
+        return
+    transaction.on_commit(lambda: outbound_send_enqueue(collected), robust=True)
 
 
-def _send_enqueue(outbound_ids: list[int]) -> None:
+def outbound_send_enqueue(outbound_ids: list[int]) -> None:
     from guichet.channels.email.tasks import outbound_send_task
 
     # A message whose savepoint was rolled back (quarantined) left no row: nothing to send.
@@ -223,6 +258,40 @@ def outbound_acknowledgement_queue(
         body_text="",
         first_name=(owner.first_name or owner.display_name) if owner else "",
         # A new case: its whole thread is the one message being acknowledged.
+        mailbox=inbound.mailbox if inbound.mailbox and inbound.mailbox.enabled else None,
+        thread=(inbound.message_id, [inbound.message_id]) if inbound.message_id else None,
+    )
+
+
+def outbound_acknowledgements_queue(
+    *, items: list[tuple[Case, InboundMessage, str]]
+) -> list[OutboundMessage]:
+    """`outbound_acknowledgement_queue` for many (case, inbound, to) at once: one insert. The
+    sending tasks follow the same way (the batch's collector, else after the commit)."""
+    rows = [
+        _acknowledgement_build(case=case, inbound=inbound, to=to) for case, inbound, to in items
+    ]
+    if not rows:
+        return []
+    OutboundMessage.objects.bulk_create(rows)
+    collected = _send_collector.get()
+    if collected is not None:
+        collected.extend(row.pk for row in rows)
+    else:
+        transaction.on_commit(lambda: outbound_send_enqueue([row.pk for row in rows]), robust=True)
+    return rows
+
+
+def _acknowledgement_build(*, case: Case, inbound: InboundMessage, to: str) -> OutboundMessage:
+    owner = case.owner
+    return _outbound_build(
+        case=case,
+        contact=None,
+        kind=OutboundKind.ACKNOWLEDGEMENT,
+        to=to,
+        subject="",
+        body_text="",
+        first_name=(owner.first_name or owner.display_name) if owner else "",
         mailbox=inbound.mailbox if inbound.mailbox and inbound.mailbox.enabled else None,
         thread=(inbound.message_id, [inbound.message_id]) if inbound.message_id else None,
     )
