@@ -42,9 +42,17 @@ def case_get_for_user(*, user: User, reference: str, for_update: bool = False) -
     )
     if for_update:
         qs = qs.select_for_update(of=("self",))
+    return case_get_from(queryset=qs, reference=reference)
+
+
+def case_get_from(*, queryset: QuerySet[Case], reference: str) -> Case:
+    """The case with this reference in `queryset`, which the caller has already limited to
+    what the user may see (`case_queryset_for_user`) and given the relations it shows; a page
+    that reads more of the user's cases then reuses that queryset (one visibility lookup)."""
     typed = (reference or "").strip().upper()
     # A reference is short and printable; anything else cannot exist (and NUL upsets PostgreSQL).
-    case = qs.filter(reference=typed).first() if typed.isprintable() and len(typed) <= 20 else None
+    valid = typed.isprintable() and len(typed) <= 20
+    case = queryset.filter(reference=typed).first() if valid else None
     if case is None:
         raise NotFound(_("Case %(reference)s not found.") % {"reference": reference})
     return case

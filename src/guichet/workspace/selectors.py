@@ -23,7 +23,6 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Prefetch,
     Q,
     QuerySet,
     When,
@@ -35,7 +34,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guichet.accounts.models import Team, User
-from guichet.cases.access import case_get_for_user, case_queryset_for_user, case_visible_q
+from guichet.cases.access import (
+    case_get_for_user,
+    case_get_from,
+    case_queryset_for_user,
+    case_visible_q,
+)
 from guichet.cases.choices import CaseStatus, Channel, Priority
 from guichet.cases.models import Attachment, Case, CaseEvent, Category, Contact
 from guichet.customers.models import Customer, CustomerEmail
@@ -666,28 +670,49 @@ class CasePage:
 
 
 CUSTOMER_PANEL_CASES = 10
+# What the customer panel and the merge list show of the customer's other cases.
+CUSTOMER_PANEL_FIELDS = (
+    "id", "reference", "subject", "status", "created_at", "merged_into_id", "owner_id",
+    "owner__id", "owner__first_name", "owner__last_name", "owner__email",
+)  # fmt: skip
+
+
+# What the case page shows of the case and its relations, in one query: the service clock
+# (countdown, place in the inbox order) comes with it, so a case without a clock costs nothing
+# more either.
+CASE_PAGE_RELATED = ("customer", "owner", "team", "category", "sla_clock__calendar")
 
 
 def case_page(*, user: User, reference: str) -> CasePage:
     """Everything the case page shows, in a fixed number of queries. The timeline (events) is
     loaded on demand by `case_history`."""
-    case = case_get_for_user(user=user, reference=reference)
-    # The service clock (countdown, place in the inbox order), cached on the case for the
-    # template: one query, also when the case has none.
-    clock = CaseClock.objects.select_related("calendar").filter(case_id=case.pk).first()
-    Case._meta.get_field("sla_clock").set_cached_value(case, clock)
+    # One visibility lookup for the case and the customer's other cases beside it.
+    visible = case_queryset_for_user(user=user)
+    case = case_get_from(queryset=visible.select_related(*CASE_PAGE_RELATED), reference=reference)
+    # Tags as plain names: a prefetch builds a queryset per relation.
+    case.tag_names = list(
+        Case.tags.through.objects.filter(case_id=case.pk)
+        .order_by("tag__name")
+        .values_list("tag__name", flat=True)
+    )
     contacts = list(
-        Contact.objects.filter(case=case)
+        Contact.objects.filter(case_id=case.pk)
         .select_related("author_user", "author_customer")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
-    others_qs = (
-        case_queryset_for_user(user=user).filter(customer_id=case.customer_id).exclude(pk=case.pk)
-    )
+    # The attachments of the whole conversation in one plain query, as `attachment_list` on
+    # each contact (prefetch_related would build a queryset per contact).
+    attachments: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(contact__case_id=case.pk).order_by("id"):
+        attachments.setdefault(attachment.contact_id, []).append(attachment)
+    for contact in contacts:
+        contact.attachment_list = attachments.get(contact.pk, [])
     # The first rows and the total in one query (a window count over the customer's cases).
     others = list(
-        others_qs.select_related("owner")
+        visible.filter(customer_id=case.customer_id)
+        .exclude(pk=case.pk)
+        .select_related("owner")
+        .only(*CUSTOMER_PANEL_FIELDS)
         .annotate(total=Window(Count("id")))
         .order_by("-created_at", "-id")[:CUSTOMER_PANEL_CASES]
     )

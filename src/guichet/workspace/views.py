@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +23,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -168,6 +170,30 @@ def _at_param(request: HttpRequest) -> str:
     return value if selectors.inbox_cursor_parse(value) is not None else ""
 
 
+_CASE_ACTIONS = ("reply", "status", "details", "assign", "merge", "next", "history")
+
+
+def _case_urls(reference: str, others: list[Case]) -> dict[str, str]:
+    """The case's own URLs, and `url` on each of the customer's other cases listed beside it."""
+    urls = {"case": reverse("workspace:case", args=[reference])}
+    urls.update(
+        (name, reverse(f"workspace:case_{name}", args=[reference])) for name in _CASE_ACTIONS
+    )
+    other_url = reverse("workspace:case", args=["REF"]).replace("REF", "{}")
+    for other in others:
+        other.url = other_url.format(quote(other.reference))
+    return urls
+
+
+def _keep_fields(view: str, at: str) -> SafeString:
+    """The hidden fields every form of the case page carries: the inbox view and where the case
+    stood in it, so "next case" goes on from there after the redirect."""
+    fields = [("view", view), ("at", at)]
+    return format_html_join(
+        "", '<input type="hidden" name="{}" value="{}">', ((k, v) for k, v in fields if v)
+    )
+
+
 def _case_context(
     request: HttpRequest, reference: str, *, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -187,11 +213,17 @@ def _case_context(
         if macro is not None:
             composer["body"] = macro_render(macro=macro, case=case, agent=request.user)
     transitions = sorted(flows.TRANSITIONS.get(case.status, ()), key=CaseStatus.values.index)
+    view = _view_param(request)
+    at = _at_param(request) or selectors.inbox_cursor(page.key)
     return {
         "page": page,
         "case": case,
-        "view": _view_param(request),
-        "at": _at_param(request) or selectors.inbox_cursor(page.key),
+        "view": view,
+        "at": at,
+        # Built once here rather than by a dozen {% url %} tags and hidden-field blocks: the
+        # case page's forms all post to the case's own URLs and carry the same two fields.
+        "urls": _case_urls(case.reference, page.customer_cases),
+        "keep": _keep_fields(view, at),
         "errors": errors or {},
         "posted": request.POST if request.method == "POST" else {},
         "composer": composer,
@@ -204,7 +236,7 @@ def _case_context(
         "categories": selectors.categories_all(),
         "teams": selectors.teams_all(),
         "agents": selectors.agents_for_assignment(),
-        "tags_text": ", ".join(t.name for t in case.tags.all()),
+        "tags_text": ", ".join(case.tag_names),
         "is_merged": case.merged_into_id is not None,
     }
 

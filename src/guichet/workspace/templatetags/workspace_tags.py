@@ -13,14 +13,16 @@ from datetime import datetime
 from urllib.parse import quote
 
 from django import template
+from django.template.defaultfilters import filesizeformat, floatformat, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from guichet.cases.choices import CaseStatus, Channel, Priority
+from guichet.cases.choices import CaseStatus, Channel, ContactKind, Priority
 from guichet.sla.models import CaseClock
 from guichet.sla.selectors import clock_countdown
 from guichet.sla.templatetags.sla import countdown_html
@@ -166,3 +168,97 @@ def choice_options(choices, selected) -> SafeString:
             f'<option value="{selected}">', f'<option value="{selected}" selected>', 1
         )
     return mark_safe(html)  # noqa: S308 (escaped by format_html_join)
+
+
+def _when(moment: datetime, fmt: str) -> str:
+    # As the template's |date filter does: in the current time zone, the current locale's format.
+    return date_format(timezone.localtime(moment), fmt)
+
+
+@register.simple_tag
+def conversation_items(contacts) -> SafeString:
+    """The <li> elements of the case page's conversation (every contact, oldest first), built in
+    Python like the inbox rows: a long conversation costs no template work per message. The
+    contacts come with their authors and `attachment_list` (`selectors.case_page`)."""
+    kinds = {
+        ContactKind.NOTE: _("Internal note"),
+        ContactKind.REPLY: _("Reply to customer"),
+        ContactKind.CALL: _("Phone call"),
+        ContactKind.STATUS_NOTICE: _("Status notice"),
+    }
+    customer_message = _("Customer message")
+    private = format_html('<p class="contact-private">{}</p>', _("Not visible to the customer."))
+    channels = {value: str(label) for value, label in Channel.choices}
+    items = []
+    for contact in contacts:
+        if contact.author_user_id:
+            author = contact.author_user.display_name
+        elif contact.author_customer_id:
+            author = contact.author_customer.name
+        else:
+            author = ""
+        extra = []
+        if contact.duration_seconds:
+            duration = _("Duration: %(minutes)s s") % {
+                "minutes": floatformat(contact.duration_seconds, 0)
+            }
+            extra.append(format_html('<p class="muted">{}</p>', duration))
+        attachments = contact.attachment_list
+        if attachments:
+            extra.append(
+                format_html(
+                    '<ul class="attachments">{}</ul>',
+                    format_html_join(
+                        "",
+                        '<li>{} <span class="muted">({})</span></li>',
+                        ((a.filename, filesizeformat(a.size)) for a in attachments),
+                    ),
+                )
+            )
+        items.append(
+            format_html(
+                '<li class="contact contact-{kind}" id="contact-{pk}">'
+                '<div class="contact-head">{icon} <strong class="contact-kind">{label}</strong> '
+                '<span class="contact-author">{author}</span> '
+                '<time datetime="{iso}">{when}</time></div>'
+                '{private}<div class="contact-body">{body}</div>{extra}</li>',
+                kind=contact.kind,
+                pk=contact.pk,
+                icon=channel_icon(contact.channel, channels.get(contact.channel, contact.channel)),
+                label=kinds.get(contact.kind, customer_message),
+                author=author,
+                iso=_when(contact.created_at, "c"),
+                when=_when(contact.created_at, "SHORT_DATETIME_FORMAT"),
+                private=private if contact.kind == ContactKind.NOTE else "",
+                body=linebreaksbr(contact.body_text, autoescape=True),
+                extra=mark_safe("".join(extra)),  # noqa: S308 (each built with format_html)
+            )
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 (each item built with format_html)
+
+
+@register.simple_tag
+def other_cases_items(cases) -> SafeString:
+    """The <li> elements of the customer's other cases beside the case page (each with `url`,
+    set by the view, and its owner joined)."""
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
+    return format_html_join(
+        "\n",
+        '<li><a href="{}">{}</a> {}<br><span class="badge badge-status-{}">{}</span> '
+        '<time class="muted" datetime="{}">{}</time>{}</li>',
+        (
+            (
+                other.url,
+                other.reference,
+                other.subject,
+                other.status,
+                statuses.get(other.status, other.status),
+                _when(other.created_at, "c"),
+                _when(other.created_at, "SHORT_DATE_FORMAT"),
+                format_html(' <span class="muted">· {}</span>', other.owner.display_name)
+                if other.owner_id
+                else "",
+            )
+            for other in cases
+        ),
+    )
