@@ -24,7 +24,7 @@ from guichet.surveys.metrics import (
     backlog_spans,
     case_facts,
 )
-from guichet.surveys.models import BacklogSpan, CaseFact
+from guichet.surveys.models import BacklogSpan, CaseFact, SurveyInvitation
 from guichet.surveys.stamps import figure_days_touch, local_day
 
 EVENT_KINDS = ("status_changed", "reopened", "transferred", "assigned")
@@ -351,6 +351,14 @@ def case_facts_refresh(*, case_ids: Iterable[int]) -> int:
             "created_at", "resolved_at"
         ):
             days.update((local_day(created_at), local_day(resolved_at)))
+        # The response rate's filters read the case as it is now (team, channel …): its
+        # invitation's day changes with it.
+        days.update(
+            local_day(sent_at)
+            for sent_at in SurveyInvitation.objects.filter(
+                case_id__in=chunk, sent_at__isnull=False
+            ).values_list("sent_at", flat=True)
+        )
         BacklogSpan.objects.filter(case_id__in=chunk).delete()
         CaseFact.objects.filter(case_id__in=chunk).delete()
     for fact in facts:

@@ -392,9 +392,6 @@ def _operational_figures(
         switched=Count("pk", filter=in_created & Q(channel_switches__gt=0)),
         owned_n=Count("owner_wait_seconds", filter=in_created),
     )
-    fcr_row = {"n": row["fcr_n"], "fcr": row["fcr"], "repeat": row["repeat"]}
-    reopen_row = {"n": row["reopen_n"], "reopened": row["reopened"]}
-    transfers = {"n": row["created_n"], "total": row["transfers"]}
     created = facts.filter(in_created)
     resolved = facts.filter(in_resolved)
     medians = {
@@ -424,6 +421,16 @@ def _operational_figures(
             min_sample=min_sample,
         ),
     }
+    return _operational_assemble(row, medians, min_sample=min_sample)
+
+
+def _operational_assemble(
+    row: dict[str, Any], medians: dict[str, scoring.Figure], *, min_sample: int
+) -> dict[str, scoring.Figure]:
+    """The operational figures from their counts (however they were counted) and medians."""
+    fcr_row = {"n": row["fcr_n"], "fcr": row["fcr"], "repeat": row["repeat"]}
+    reopen_row = {"n": row["reopen_n"], "reopened": row["reopened"]}
+    transfers = {"n": row["created_n"], "total": row["transfers"]}
     return {
         "fcr": scoring.proportion(fcr_row["fcr"], fcr_row["n"], min_sample=min_sample),
         **medians,
@@ -456,9 +463,20 @@ def _response_rate(
 ) -> scoring.Figure:
     """Invitations sent in the period that got an answer / invitations sent (REQ-SAT-07)."""
     from guichet.surveys.choices import InvitationStatus
+
+    row = (
+        _invitations(filters)
+        .filter(sent_at__gte=start, sent_at__lt=end)
+        .aggregate(n=Count("pk"), answered=Count("pk", filter=Q(status=InvitationStatus.ANSWERED)))
+    )
+    return scoring.proportion(row["answered"], row["n"], min_sample=min_sample)
+
+
+def _invitations(filters: BarometerFilters) -> QuerySet:
+    """Survey invitations with the barometer's filters (on their case, as it is now)."""
     from guichet.surveys.models import SurveyInvitation
 
-    qs = SurveyInvitation.objects.filter(sent_at__gte=start, sent_at__lt=end)
+    qs = SurveyInvitation.objects.all()
     if filters.channel:
         qs = qs.filter(case__channel=filters.channel)
     if filters.team is not None:
@@ -469,10 +487,7 @@ def _response_rate(
         qs = qs.filter(case__category_id=filters.category)
     if filters.segment:
         qs = qs.filter(customer__segment=filters.segment)
-    row = qs.aggregate(
-        n=Count("pk"), answered=Count("pk", filter=Q(status=InvitationStatus.ANSWERED))
-    )
-    return scoring.proportion(row["answered"], row["n"], min_sample=min_sample)
+    return qs
 
 
 def barometer_figures(
@@ -526,7 +541,9 @@ def _figures_but_backlog(
     settle = timedelta(days=max(config.fcr_window_days, config.reopen_window_days))
     if use_cache and end + settle <= now:
         return _settled_figures(period=period, filters=filters, config=config, now=now)
-    return _period_figures(period=period, filters=filters, config=config, now=now)
+    return _period_figures(
+        period=period, filters=filters, config=config, now=now, use_cache=use_cache
+    )
 
 
 # Bump when a definition changes: cached periods computed by the old code are then ignored.
@@ -562,9 +579,17 @@ def _settled_figures(
 
 
 def _period_figures(
-    *, period: Period, filters: BarometerFilters, config: SurveyConfig, now: datetime
+    *,
+    period: Period,
+    filters: BarometerFilters,
+    config: SurveyConfig,
+    now: datetime,
+    use_cache: bool = True,
 ) -> dict[str, scoring.Figure]:
-    """Every metric but the backlog, computed from the rows."""
+    """Every metric but the backlog: summed from the stored daily counts (daily.py), or with
+    `use_cache=False` computed from the rows (the full recomputation they are tested against)."""
+    if use_cache:
+        return _period_figures_daily(period=period, filters=filters, config=config, now=now)
     start, end = period.bounds()
     row = (
         _answers(filters)
@@ -575,6 +600,87 @@ def _period_figures(
         **_survey_figures(row, min_sample=config.min_sample),
         "response_rate": _response_rate(start, end, filters, min_sample=config.min_sample),
         **_operational_figures(period=period, filters=filters, config=config, now=now),
+    }
+
+
+def _period_figures_daily(
+    *, period: Period, filters: BarometerFilters, config: SurveyConfig, now: datetime
+) -> dict[str, scoring.Figure]:
+    """The same figures as the full computation, from the days' stored counts: only the cases
+    whose FCR or reopen window closed during their own day, and the few rows of the buckets
+    holding each median's ranks, are read from the cases."""
+    from guichet.surveys import daily
+
+    start, end = period.bounds()
+    min_sample = config.min_sample
+    fcr_window = config.fcr_window_days * 86400.0
+    reopen_window = config.reopen_window_days * 86400.0
+    sources = daily.Sources(
+        facts=_facts(filters),
+        answers=_answers(filters),
+        invitations=_invitations(filters),
+        fcr_window=fcr_window,
+        reopen_window=reopen_window,
+    )
+    key = daily.data_key(
+        filters=filters.as_query(), fcr_window=fcr_window, reopen_window=reopen_window
+    )
+    sums = daily.period_sums(first=period.start, last=period.end, key=key, sources=sources, now=now)
+    c = sums.counts
+    row = {
+        "fcr_n": c["fcr_n_mature"],
+        "fcr": c["fcr_mature"],
+        "repeat": c["repeat_mature"],
+        "fcr_contacts": c["contacts_mature"],
+        "reopen_n": c["reopen_n_mature"],
+        "reopened": c["reopened_mature"],
+        "created_n": c["created_n"],
+        "transfers": c["transfers"],
+        "inbound": c["inbound"],
+        "switches": c["switches"],
+        "switched": c["switched"],
+    }
+    # Cases resolved on the day a window closes in (or after): counted from the cases.
+    fcr_limit = now - timedelta(seconds=fcr_window)
+    reopen_limit = now - timedelta(seconds=reopen_window)
+    late = [
+        since
+        for since, limit in ((sums.fcr_from, fcr_limit), (sums.reopen_from, reopen_limit))
+        if since < end and since <= limit
+    ]
+    if late:
+        fcr_q = Q(resolved_at__gte=sums.fcr_from, resolved_at__lte=fcr_limit)
+        reopen_q = Q(resolved_at__gte=sums.reopen_from, resolved_at__lte=reopen_limit)
+        live = (
+            _facts(filters)
+            .filter(resolved_at__gte=min(late), resolved_at__lt=end)
+            .aggregate(
+                fcr_n=Count("pk", filter=fcr_q),
+                fcr_contacts=Coalesce(Sum("contacts_to_resolution", filter=fcr_q), 0),
+                fcr=Count("pk", filter=fcr_q & _fcr_q(fcr_window)),
+                repeat=Count("pk", filter=fcr_q & _repeat_q(fcr_window)),
+                reopen_n=Count("pk", filter=reopen_q),
+                reopened=Count("pk", filter=reopen_q & _reopen_q(reopen_window)),
+            )
+        )
+        for name, value in live.items():
+            row[name] += value
+    medians = {}
+    for name, (column, dated) in daily.MEDIANS.items():
+        rows = _facts(filters).filter(**{f"{dated}__gte": start, f"{dated}__lt": end})
+        medians[name] = daily.median_from_hist(
+            sums.hists[name],
+            qs=rows,
+            column=column,
+            min_sample=min_sample,
+            fallback=lambda rows=rows, column=column: _median(rows, column, min_sample=min_sample),
+        )
+    return {
+        **_survey_figures(c, min_sample=min_sample),
+        "response_rate": scoring.proportion(
+            c["invitations_answered"], c["invitations_n"], min_sample=min_sample
+        ),
+        **_operational_assemble(row, medians, min_sample=min_sample),
     }
 
 

@@ -44,5 +44,8 @@ def figure_days_stamp(first: date, last: date) -> int:
 
 
 def period_figures_clear() -> int:
-    """Forget every cached period (after a bulk change that did not stamp its days)."""
-    return PeriodFigures.objects.all().delete()[0]
+    """Forget every cached period and stored day (after a bulk change that did not stamp its
+    days)."""
+    from guichet.surveys.models import DayFigures
+
+    return PeriodFigures.objects.all().delete()[0] + DayFigures.objects.all().delete()[0]
