@@ -678,9 +678,9 @@ CUSTOMER_PANEL_FIELDS = (
 
 
 # What the case page shows of the case and its relations, in one query: the service clock
-# (countdown, place in the inbox order) comes with it, so a case without a clock costs nothing
-# more either.
-CASE_PAGE_RELATED = ("customer", "owner", "team", "category", "sla_clock__calendar")
+# (countdown, place in the inbox order) and the complaint (guichet.quality's panel) come with
+# it, so a case without either costs no query more.
+CASE_PAGE_RELATED = ("customer", "owner", "team", "category", "sla_clock__calendar", "complaint")
 
 
 def case_page(*, user: User, reference: str) -> CasePage:

@@ -91,7 +91,11 @@ def complaint_panel(case: Case, *, now: datetime | None = None) -> dict:
     """For the case page: the complaint (reference, step, next deadline) or the pending
     suggestion. The caller has already checked the user may see the case."""
     now = now or timezone.now()
-    complaint = Complaint.objects.filter(case_id=case.pk).first()
+    try:
+        # No query when the page joined it to the case (select_related("complaint")).
+        complaint = case.complaint
+    except Complaint.DoesNotExist:
+        complaint = None
     if complaint is None:
         return {"complaint": None, "suggestion": complaint_suggestion_pending(case)}
     next_step, due_field = NEXT_FOR_AGENT[S(complaint.status)]
