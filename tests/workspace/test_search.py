@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection, transaction
 
 from guichet.cases import services
 from guichet.workspace import search
@@ -112,13 +113,20 @@ def test_cap_notice_when_the_newest_matches_are_not_all(agent, customer, team, m
     assert len(listed_refs(response)) == 2
 
 
+@pytest.mark.parametrize("walk", [0, 1, 3])
 @pytest.mark.parametrize("cap", [2, 3])
 @pytest.mark.parametrize("source", ["subject", "body"])
-def test_newest_matches_are_kept_across_id_windows(agent, customer, team, monkeypatch, cap, source):
-    # given PostgreSQL's recency windows shrunk to 2 and 4 ids, and matches spread over them:
+def test_newest_matches_are_kept_across_id_windows(
+    agent, customer, team, monkeypatch, cap, source, walk
+):
+    if walk and connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL walks the newest rows along the key")
+    # given PostgreSQL's recency windows shrunk to 2 and 4 ids (and, for a frequent word, the
+    # newest `walk` ids walked along the key first), and matches spread over them:
     # three old ones, then a non-match, a new match and a non-match
     monkeypatch.setattr(search, "MATCH_CAP", cap)
     monkeypatch.setattr(search, "_SQL", search._sql_statements(cap, windows=(2, 4)))
+    monkeypatch.setattr(search, "_pg_walk", lambda *_estimates: walk)
     plain = {"subject": "Colis non reçu", "body": "Bonjour, mon colis n'est pas arrivé."}
     word = {"subject": "Remboursement attendu", "body": "remboursement demandé"}
     kinds = ["match", "match", "match", "other", "match", "other"]
@@ -132,3 +140,62 @@ def test_newest_matches_are_kept_across_id_windows(agent, customer, team, monkey
     response = logged_in(agent).get("/", {"q": "remboursements", "view": "all"})
     # then exactly the newest `cap` matches are listed, whichever window they sit in
     assert set(listed_refs(response)) == {c.reference for c in matches[-cap:]}
+
+
+@pytest.mark.parametrize(
+    ("share", "rarest", "rows", "walk"),
+    [
+        (0.66, 0.66, 3_400_000, 4096),  # "bonjour": ~1,500 rows expected, the smallest walk
+        (0.20, 0.20, 3_400_000, 16384),  # "commande": ~5,000 rows expected, walk up to 16,384
+        (0.04, 0.04, 3_400_000, 65536),  # 4 % of a large table: still cheaper than windows
+        (0.04, 0.04, 340_000, 0),  # 4 % of a smaller table: the windows' GIN reads are cheap
+        (0.008, 0.008, 3_400_000, 0),  # "réclamation": windows
+        (0.0, 0.0, 3_400_000, 0),  # a word missing from the statistics counts as rare
+        (0.13, 0.20, 3_400_000, 16384),  # two frequent words together
+    ],
+)
+def test_frequent_words_are_walked_rare_ones_read_by_windows(share, rarest, rows, walk):
+    assert search._pg_walk(share, rarest, rows, 1000) == walk
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_the_walk_checks_rows_along_the_key_not_the_full_text_index(customer, team):
+    case_new(customer=customer, team=team, body="Bonjour")
+    sql = search._pg_matches_sql(1000, search.PG_WINDOWS, 4096, 4096)
+    first = sql.split(" UNION ALL ")[0]  # the subjects' walk, before their windows
+    assert "ts_match_vq(" in first and "ORDER BY id DESC" in first
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(
+            "EXPLAIN " + sql.replace("{top_cases_case}", "1").replace("{top_cases_contact}", "1"),
+            ["bonjour"] * sql.count("%s"),
+        )
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan Backward using cases_contact_pkey" in text, text
+    assert "Index Scan Backward using cases_case_pkey" in text, text
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_search_puts_the_planner_settings_back(agent, customer, team):
+    # given a search run inside a transaction (SET LOCAL would last until its end)
+    case_new(customer=customer, team=team, body="réclamation")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('random_page_cost'), current_setting('jit')")
+        before = cursor.fetchone()
+        search.search_case_filter(search.search_parse("réclamation"))
+        cursor.execute("SELECT current_setting('random_page_cost'), current_setting('jit')")
+        assert cursor.fetchone() == before
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_cap_notice_needs_no_second_search(agent, customer, team, monkeypatch):
+    # given a cap of 2 and three matching cases, the filter's own reading tells the cap is hit
+    monkeypatch.setattr(search, "MATCH_CAP", 2)
+    monkeypatch.setattr(search, "_SQL", search._sql_statements(2))
+    for _ in range(3):
+        case_new(customer=customer, team=team, body="remboursement demandé")
+    query = search.search_parse("remboursement")
+    search.search_case_filter(query)
+    monkeypatch.setattr(search, "_pg_matches", lambda _argument: pytest.fail("searched again"))
+    assert search.search_cap_reached(query)

@@ -2,9 +2,10 @@
 
 The index lives in the database (created by migration 0001 of this app):
 
-- PostgreSQL: GIN indexes on `to_tsvector('guichet_french', …)`, a copy of the built-in `french`
-  configuration with `unaccent` before the Snowball French stemmer, so "réclamations",
-  "reclamation" and "Réclamation" all become `reclam`.
+- PostgreSQL: stored columns `workspace_fts` = `to_tsvector('guichet_french', …)` (migration
+  0005) with GIN indexes; `guichet_french` is a copy of the built-in `french` configuration with
+  `unaccent` before the Snowball French stemmer, so "réclamations", "reclamation" and
+  "Réclamation" all become `reclam`.
 - SQLite: two external-content FTS5 tables (`workspace_case_fts` on subjects,
   `workspace_contact_fts` on contact bodies), kept in step by triggers, tokenised with
   `unicode61 remove_diacritics 2` (case and accents folded; no stemming in the index).
@@ -21,11 +22,13 @@ found in half a million contacts costs what a rare one costs; the page says when
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -155,8 +158,9 @@ def _fts5_expression(terms: tuple[str, ...]) -> str:
 
 # The SQL below is built from constants only; user input always travels as a parameter.
 _PG_TSQUERY = f"plainto_tsquery('{PG_CONFIG}'::regconfig, %s)"
-_PG_SUBJECT_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, subject) @@ {_PG_TSQUERY}"
-_PG_BODY_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, body_text) @@ {_PG_TSQUERY}"
+# `workspace_fts` is a stored column, to_tsvector(guichet_french, subject / body_text), kept by
+# PostgreSQL itself (migration 0005): checking a row is ~1 µs instead of ~30 µs for to_tsvector.
+_PG_MATCH = f"workspace_fts @@ {_PG_TSQUERY}"
 
 
 # PostgreSQL: the GIN index gives row addresses, not ids, so keeping the newest `cap` matches
@@ -167,49 +171,105 @@ _PG_BODY_MATCH = f"to_tsvector('{PG_CONFIG}'::regconfig, body_text) @@ {_PG_TSQU
 # read. Windows are disjoint and newest first, so the first `cap` rows of their concatenation are
 # exactly the newest `cap` matches. The last window has no lower bound and filters on `id + 0`
 # (a key range over millions of ids would cost more than the few old matches it avoids).
-# "ORDER BY id + 0" keeps the planner from walking the primary key backwards and computing
-# to_tsvector() row by row. An Append runs its branches in order, so a later window is never read
-# once the earlier ones gave `cap` rows. The largest ids are read first and written into the SQL
-# as numbers: with `(SELECT max(id) …)` inside, the planner guessed a third of the table per
-# window, planned parallel workers and JIT compilation (60 ms at 1,000,000 cases) for 30 rows.
+# An Append runs its branches in order, so a later window is never read once the earlier ones
+# gave `cap` rows. The largest ids are read first and written into the SQL as numbers: with
+# `(SELECT max(id) …)` inside, the planner guessed a third of the table per window, planned
+# parallel workers and JIT compilation (60 ms at 1,000,000 cases) for 30 rows.
 PG_WINDOWS = (4096, 32768, 262144, 2097152)
 
+# A frequent word has a huge GIN posting list, read again for every window ("bonjour" is in two
+# contacts out of three: 2.2 million entries at 1,000,000 cases). For it the newest ids are
+# walked backwards along the primary key instead, each row's stored vector checked, until `cap`
+# matches: ~1,500 rows for "bonjour". The check is written `ts_match_vq(…)`, not `@@`, so the
+# GIN index cannot serve it: the walk is the only plan. Which way is cheaper is estimated from
+# the column's statistics (ANALYZE's most common elements in pg_stats, read in the same round
+# trip as the largest ids): walking costs ~PG_WALK_COST index reads per row, cap / share rows;
+# the windows cost about one GIN entry read per row holding the query's rarest word, per window
+# (~3), plus the matches' heap rows. So the walk is taken when
+#     share × rarest share × rows > cap × PG_WALK_COST / 3
+# i.e. from a share of ~3 % at 3,400,000 contacts and ~10 % at 340,000. A word missing from the
+# most common elements counts as rare (share 0): windows. The walk is bounded (at most
+# PG_WALK_MAX rows, ~twice the rows the estimate needs) in case the estimate was wrong; the
+# windows wider than it follow.
+PG_WALK_COST = 10  # a walked row (heap read and vector check) against a GIN entry, measured
+PG_WALK_MIN, PG_WALK_MAX = 4096, 65536
+_PG_WALK_MATCH = f"ts_match_vq(workspace_fts, {_PG_TSQUERY})"
+# Windows up to PG_PLANNER_WALK ids are ordered by `id`: the planner may walk them too, when
+# its own estimate says the window holds enough matches (it stops at `cap`), or AND the GIN
+# bitmap with the key range. Wider windows are ordered by `id + 0`, which forbids walking: a
+# walk misled by old statistics (a word frequent last year, rare now) would check every row.
+PG_PLANNER_WALK = 32768
 
-def _pg_newest_matches(table: str, column: str, match: str, cap: int, windows) -> str:
-    top = f"{{top_{table}}}"  # filled by search_case_filter with the table's largest id
+
+def _pg_walk(share: float, rarest: float, rows: int, cap: int) -> int:
+    """How many of the newest rows to walk before the windows (0: none, windows only)."""
+    if share <= 0 or share * rarest * rows <= cap * PG_WALK_COST / 3:
+        return 0
+    width = PG_WALK_MIN
+    while width < 2 * cap / share and width < PG_WALK_MAX:
+        width *= 2
+    return width
+
+
+def _pg_newest_matches(table: str, column: str, cap: int, windows, walk: int) -> str:
+    top = f"{{top_{table}}}"  # filled by _pg_matches_statement with the table's largest id
     branches = []
-    lower = 0
+    if walk:
+        branches.append((_PG_WALK_MATCH, f"id > {top} - {walk}", "id"))
+    lower = walk
     for width in windows:
+        if width <= lower:
+            continue
         bound = f"id > {top} - {width}"
         if lower:
             bound += f" AND id <= {top} - {lower}"
-        branches.append(bound)
+        branches.append((_PG_MATCH, bound, "id" if width <= PG_PLANNER_WALK else "id + 0"))
         lower = width
-    branches.append(f"id + 0 <= {top} - {lower}" if lower else "TRUE")
-    # Only the first, smallest window may be walked backwards along the key, and only if the
-    # planner expects the word in most rows ("bonjour": it stops after ~1,500 rows instead of
-    # checking all 4,096, 54 ms instead of 200); its worst case is bounded by the window.
+    branches.append((_PG_MATCH, f"id + 0 <= {top} - {lower}" if lower else "TRUE", "id + 0"))
     parts = " UNION ALL ".join(
         f"(SELECT {column} FROM {table} WHERE {match} AND {bound} "  # noqa: S608
-        f"ORDER BY {'id' if i == 0 else 'id + 0'} DESC LIMIT {cap})"
-        for i, bound in enumerate(branches)
+        f"ORDER BY {order} DESC LIMIT {cap})"
+        for match, bound, order in branches
     )
     return f"SELECT {column} FROM ({parts}) AS newest LIMIT {cap}"  # noqa: S608
 
 
-def _sql_statements(cap: int, windows=PG_WINDOWS) -> dict[tuple[str, str], str]:
+@functools.lru_cache(maxsize=64)
+def _pg_matches_sql(cap: int, windows: tuple[int, ...], walk_case: int, walk_contact: int) -> str:
+    """Both sources in one statement, each row tagged with its source (0 subjects, 1 bodies):
+    the per-source row counts tell whether a cap was reached, so the page's "only the most
+    recent matches" notice costs no second search."""
+    subjects = _pg_newest_matches("cases_case", "id", cap, windows, walk_case)
+    bodies = _pg_newest_matches("cases_contact", "case_id", cap, windows, walk_contact)
+    return (
+        f"SELECT 0, id FROM ({subjects}) AS subjects "  # noqa: S608
+        f"UNION ALL SELECT 1, case_id FROM ({bodies}) AS bodies"
+    )
+
+
+# For one table's `workspace_fts`: the share of rows holding every word of the query (product of
+# the lexemes' shares, independence assumed) and the rarest lexeme's share; a lexeme not among
+# the most common elements counts 0.
+_PG_SHARES = (
+    "(SELECT ARRAY[COALESCE(exp(sum(ln(GREATEST(COALESCE(common.freq, 0), 1e-12)))), 0), "
+    "COALESCE(min(COALESCE(common.freq, 0)), 0)] "
+    "FROM unnest(tsvector_to_array(to_tsvector('{config}'::regconfig, %s))) AS words(lexeme) "
+    "LEFT JOIN (SELECT elem, freq FROM pg_stats, unnest(most_common_elems::text::text[], "
+    "most_common_elem_freqs) AS elems(elem, freq) WHERE schemaname = current_schema() "
+    "AND tablename = '{table}' AND attname = 'workspace_fts') AS common "
+    "ON common.elem = words.lexeme)"
+)
+
+
+def _sql_statements(cap: int, windows=PG_WINDOWS) -> dict:
     return {
-        ("postgresql", "subjects"): _pg_newest_matches(
-            "cases_case", "id", _PG_SUBJECT_MATCH, cap, windows
+        ("postgresql", "top"): (
+            "SELECT (SELECT max(id) FROM cases_case), (SELECT max(id) FROM cases_contact), "  # noqa: S608
+            + _PG_SHARES.format(config=PG_CONFIG, table="cases_case")
+            + ", "
+            + _PG_SHARES.format(config=PG_CONFIG, table="cases_contact")
         ),
-        ("postgresql", "bodies"): _pg_newest_matches(
-            "cases_contact", "case_id", _PG_BODY_MATCH, cap, windows
-        ),
-        ("postgresql", "cap"): (
-            f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cases_case WHERE {_PG_SUBJECT_MATCH} "  # noqa: S608
-            f"LIMIT {cap}) s), (SELECT COUNT(*) FROM (SELECT 1 FROM cases_contact WHERE "
-            f"{_PG_BODY_MATCH} LIMIT {cap}) b)"
-        ),
+        ("postgresql", "matches"): (cap, tuple(windows)),  # for _pg_matches_sql
         ("sqlite", "subjects"): (
             "SELECT rowid AS id FROM workspace_case_fts WHERE workspace_case_fts MATCH %s "  # noqa: S608
             f"ORDER BY rowid DESC LIMIT {cap}"
@@ -237,6 +297,65 @@ def _vendor_argument(query: SearchQuery, vendor: str) -> str:
     return " ".join(query.terms)
 
 
+# PostgreSQL's matches are read once per request by search_case_filter; search_cap_reached,
+# called after it for the same words, takes the answer from here instead of searching again.
+_pg_capped = threading.local()
+
+
+def _pg_matches_statement(argument: str) -> tuple[str, list[str]]:
+    """The matches statement with this moment's largest ids written in, and its parameters."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL["postgresql", "top"], [argument, argument])
+        top_case, top_contact, shares_case, shares_contact = cursor.fetchone()
+    top_case, top_contact = int(top_case or 0), int(top_contact or 0)
+    cap, windows = _SQL["postgresql", "matches"]
+    walk_case = _pg_walk(*(float(x) for x in shares_case), top_case, cap)
+    walk_contact = _pg_walk(*(float(x) for x in shares_contact), top_contact, cap)
+    sql = (
+        _pg_matches_sql(cap, windows, walk_case, walk_contact)
+        .replace("{top_cases_case}", str(top_case))
+        .replace("{top_cases_contact}", str(top_contact))
+    )
+    return sql, [argument] * sql.count("%s")
+
+
+# Planner settings for the matches statement only (SET LOCAL, restored after it). Its pages are
+# in memory when searched often, so a scattered heap page costs about a sequential one: with the
+# default random_page_cost (4) the planner read a 28,672-id window row by row (27,000 rows
+# checked, 46–73 ms at 100,000 cases under load) instead of ANDing the GIN bitmap with the key
+# range (7 ms). JIT compilation (tens of ms) never pays off for a statement that reads a few
+# thousand rows, but its cost estimate at 1,000,000 rows (every window, most never run) can
+# cross jit_above_cost.
+_PG_SETTINGS = (("random_page_cost", "1.1"), ("jit", "off"))
+
+
+def _pg_matches(argument: str) -> list[int]:
+    """The ids of the cases among the newest MATCH_CAP matching subjects and contact bodies."""
+    names = [name for name, _value in _PG_SETTINGS]
+    nested = connection.in_atomic_block
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT "
+            + ", ".join(f"current_setting('{name}')" for name in names)
+            + ", "
+            + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in _PG_SETTINGS)
+        )
+        before = cursor.fetchone()[: len(names)]
+        sql, params = _pg_matches_statement(argument)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        if nested:  # SET LOCAL lasts until the outer transaction ends: put the values back
+            cursor.execute(
+                "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names),
+                list(before),
+            )
+    per_source = [0, 0]
+    for source, _case_id in rows:
+        per_source[source] += 1
+    _pg_capped.answer = (connection.alias, argument, max(per_source) >= MATCH_CAP)
+    return sorted({case_id for _source, case_id in rows})
+
+
 def search_case_filter(query: SearchQuery) -> Q:
     """A filter for `Case` rows matching the query in their subject or any contact's body."""
     condition = Q(pk__in=[])
@@ -245,23 +364,19 @@ def search_case_filter(query: SearchQuery) -> Q:
     if not query.terms:
         return condition
     vendor = connection.vendor
-    if (vendor, "subjects") not in _SQL:  # pragma: no cover - plain substring search elsewhere
+    if vendor not in ("sqlite", "postgresql"):  # pragma: no cover - plain substring search
         word_q = Q()
         for term in query.terms:
             word_q &= Q(subject__icontains=term) | Q(contacts__body_text__icontains=term)
         return condition | word_q
     argument = _vendor_argument(query, vendor)
-    subjects_sql, bodies_sql = _SQL[vendor, "subjects"], _SQL[vendor, "bodies"]
     if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT (SELECT max(id) FROM cases_case), (SELECT max(id) FROM cases_contact)"
-            )
-            top_case, top_contact = (int(top or 0) for top in cursor.fetchone())
-        subjects_sql = subjects_sql.replace("{top_cases_case}", str(top_case))
-        bodies_sql = bodies_sql.replace("{top_cases_contact}", str(top_contact))
+        # The ids themselves (at most 2 × MATCH_CAP), read here in one statement.
+        condition |= Q(pk__in=_pg_matches(argument))
+        return condition
+    subjects_sql, bodies_sql = _SQL[vendor, "subjects"], _SQL[vendor, "bodies"]
     # One subquery (a UNION of both sources, and of the reference) rather than OR-ed ones: the
-    # planners then join on the few matching ids instead of walking every case and probing.
+    # planner then joins on the few matching ids instead of walking every case and probing.
     sql = (
         f"SELECT id FROM ({subjects_sql}) AS subjects "  # noqa: S608
         f"UNION SELECT case_id FROM ({bodies_sql}) AS bodies"
@@ -276,9 +391,16 @@ def search_case_filter(query: SearchQuery) -> Q:
 def search_cap_reached(query: SearchQuery) -> bool:
     """True when one source hit MATCH_CAP: older matches exist beyond what the page shows."""
     vendor = connection.vendor
-    if not query.terms or (vendor, "cap") not in _SQL:
+    if not query.terms or vendor not in ("sqlite", "postgresql"):
         return False
     argument = _vendor_argument(query, vendor)
+    if vendor == "postgresql":
+        answer = getattr(_pg_capped, "answer", None)
+        _pg_capped.answer = None
+        if answer is None or answer[:2] != (connection.alias, argument):
+            _pg_matches(argument)  # not searched just before (not the inbox's order of calls)
+            answer, _pg_capped.answer = _pg_capped.answer, None
+        return answer[2]
     with connection.cursor() as cursor:
         cursor.execute(_SQL[vendor, "cap"], (argument, argument))
         subjects, bodies = cursor.fetchone()
