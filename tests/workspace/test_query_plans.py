@@ -65,7 +65,7 @@ def test_search_uses_the_full_text_index(supervisor, customer, team):
         assert "workspace_contact_fts VIRTUAL TABLE" in plan(qs)
         return
     # PostgreSQL reads the matching ids in a statement of their own, before the page's query
-    sql, params = search._pg_matches_statement("réclamation")
+    sql, params, _settings = search._pg_matches_statement("réclamation")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)

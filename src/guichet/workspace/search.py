@@ -302,11 +302,28 @@ def _vendor_argument(query: SearchQuery, vendor: str) -> str:
 _pg_capped = threading.local()
 
 
-def _pg_matches_statement(argument: str) -> tuple[str, list[str]]:
-    """The matches statement with this moment's largest ids written in, and its parameters."""
+# Planner settings for the matches statement only (SET LOCAL, restored after it). Its pages are
+# in memory when searched often, so a scattered heap page costs about a sequential one: with the
+# default random_page_cost (4) the planner read a 28,672-id window row by row (27,000 rows
+# checked, 46–73 ms at 100,000 cases under load) instead of ANDing the GIN bitmap with the key
+# range (7 ms). JIT compilation (tens of ms) never pays off for a statement that reads a few
+# thousand rows, but its cost estimate at 1,000,000 rows (every window, most never run) can
+# cross jit_above_cost.
+_PG_SETTINGS = (("random_page_cost", "1.1"), ("jit", "off"))
+# Read with the largest ids and the shares, in the same statement (before setting them).
+_PG_SET = ", ".join(
+    [f"current_setting('{name}')" for name, _value in _PG_SETTINGS]
+    + [f"set_config('{name}', '{value}', true)" for name, value in _PG_SETTINGS]
+)
+
+
+def _pg_matches_statement(argument: str) -> tuple[str, list[str], list[str]]:
+    """The matches statement with this moment's largest ids written in, its parameters, and the
+    planner settings as they were before (the statement that read the ids also set them, for
+    the rest of the transaction)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SQL["postgresql", "top"], [argument, argument])
-        top_case, top_contact, shares_case, shares_contact = cursor.fetchone()
+        cursor.execute(f"{_SQL['postgresql', 'top']}, {_PG_SET}", [argument, argument])
+        top_case, top_contact, shares_case, shares_contact, *settings = cursor.fetchone()
     top_case, top_contact = int(top_case or 0), int(top_contact or 0)
     cap, windows = _SQL["postgresql", "matches"]
     walk_case = _pg_walk(*(float(x) for x in shares_case), top_case, cap)
@@ -316,38 +333,21 @@ def _pg_matches_statement(argument: str) -> tuple[str, list[str]]:
         .replace("{top_cases_case}", str(top_case))
         .replace("{top_cases_contact}", str(top_contact))
     )
-    return sql, [argument] * sql.count("%s")
-
-
-# Planner settings for the matches statement only (SET LOCAL, restored after it). Its pages are
-# in memory when searched often, so a scattered heap page costs about a sequential one: with the
-# default random_page_cost (4) the planner read a 28,672-id window row by row (27,000 rows
-# checked, 46–73 ms at 100,000 cases under load) instead of ANDing the GIN bitmap with the key
-# range (7 ms). JIT compilation (tens of ms) never pays off for a statement that reads a few
-# thousand rows, but its cost estimate at 1,000,000 rows (every window, most never run) can
-# cross jit_above_cost.
-_PG_SETTINGS = (("random_page_cost", "1.1"), ("jit", "off"))
+    return sql, [argument] * sql.count("%s"), settings[: len(_PG_SETTINGS)]
 
 
 def _pg_matches(argument: str) -> list[int]:
     """The ids of the cases among the newest MATCH_CAP matching subjects and contact bodies."""
-    names = [name for name, _value in _PG_SETTINGS]
     nested = connection.in_atomic_block
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT "
-            + ", ".join(f"current_setting('{name}')" for name in names)
-            + ", "
-            + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in _PG_SETTINGS)
-        )
-        before = cursor.fetchone()[: len(names)]
-        sql, params = _pg_matches_statement(argument)
+        sql, params, before = _pg_matches_statement(argument)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         if nested:  # SET LOCAL lasts until the outer transaction ends: put the values back
             cursor.execute(
-                "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names),
-                list(before),
+                "SELECT "
+                + ", ".join(f"set_config('{name}', %s, true)" for name, _value in _PG_SETTINGS),
+                before,
             )
     per_source = [0, 0]
     for source, _case_id in rows:
