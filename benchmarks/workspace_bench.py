@@ -4,7 +4,9 @@
 For each N: a database with N cases (the demo generator's bulk mode when available, else a
 simple bulk_create seeder), then in-process requests through django.test.Client (full middleware
 stack, no HTTP server): 3 warm-ups (the 3rd one counts the SQL queries), 30 timed requests,
-median and p95 (nearest rank) in milliseconds.
+median and p95 (nearest rank) in milliseconds. The inbox's view counts are cached for a few
+seconds (selectors.COUNTS_SECONDS), so the inbox rows are mostly cache hits; the row
+`inbox_counts_cold` drops that cache before each request (the page right after a case changed).
 
     .venv/bin/python benchmarks/workspace_bench.py --n 10000 100000
     .venv/bin/python benchmarks/workspace_bench.py --n 100000 --db postgres
@@ -461,8 +463,16 @@ def time_endpoints(repeat: int, warmup: int) -> dict:
 
     agent_client, supervisor_client = client_for(agent), client_for(supervisor)
     inbox = reverse("workspace:inbox")
+
+    def inbox_counts_cold() -> tuple[str, dict]:
+        selectors.inbox_counts_forget()
+        return inbox, {}
+
     endpoints = {
         "inbox_first_page": (agent_client, lambda: (inbox, {})),
+        # The same page with the view counts recounted every time (their cache dropped before
+        # each request, untimed): what a page costs right after a case changed.
+        "inbox_counts_cold": (agent_client, inbox_counts_cold),
         "inbox_supervisor": (supervisor_client, lambda: (inbox, {})),
         "inbox_mine": (agent_client, lambda: (inbox, {"view": "mine"})),
         "inbox_poll": (agent_client, lambda: (reverse("workspace:inbox_results"), {})),

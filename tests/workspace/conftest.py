@@ -87,9 +87,12 @@ def listed_refs(response) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_choices():
-    """The workspace caches its option lists for a few seconds; each test starts without."""
-    from guichet.workspace.selectors import choices_forget
+    """The workspace caches its option lists and view counts for a few seconds; each test
+    starts without (a rolled-back test runs no after-commit hook to drop them)."""
+    from guichet.workspace.selectors import choices_forget, inbox_counts_forget
 
     choices_forget()
+    inbox_counts_forget()
     yield
     choices_forget()
+    inbox_counts_forget()

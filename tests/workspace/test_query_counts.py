@@ -10,6 +10,7 @@ from django.urls import reverse
 from guichet.cases import services
 from guichet.cases.services import NewAttachment
 from guichet.knowledge.services import macro_create
+from guichet.workspace import selectors
 from tests.workspace.conftest import case_new, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def queries(client, path: str, params=None) -> int:
     client.get(path, params or {})  # warm: the option lists are cached for a few seconds
+    selectors.inbox_counts_forget()  # but the view counts are counted (the cold path)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, params or {})
     assert response.status_code == 200
@@ -88,3 +90,10 @@ def test_customer_page_queries_do_not_grow(agent, customer, team, category):
     few = queries(client, path)
     make_cases(10, customer=customer, team=team, owner=agent, category=category)
     assert queries(client, path) == few
+
+
+def test_case_page_query_count_baseline(agent, customer, team):
+    # session, user, teams, the case (with its clock and complaint), tags, contacts,
+    # attachments, the customer's other cases, macros, pending complaint suggestions
+    case = case_new(customer=customer, team=team, owner=agent, tags=["a"])
+    assert queries(logged_in(agent), reverse("workspace:case", args=[case.reference])) <= 10
