@@ -9,6 +9,7 @@ page, not once per row."""
 from __future__ import annotations
 
 import contextlib
+import html
 from datetime import datetime
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from django.template.defaultfilters import filesizeformat, floatformat, linebrea
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -65,25 +66,49 @@ def _age(moment: datetime, now: datetime, ago: str) -> str:
     return ago % {"age": timesince(moment, now, depth=1)}
 
 
+# One inbox row. Every value put in it is escaped first (`_esc`); what is the same on every
+# row (labels, badges, channel icons) is translated and escaped once per page.
+_ROW = (
+    '<tr class="inbox-row priority-{priority}">'
+    '<td class="cell-case"><a class="case-link" id="case-link-{ref}" href="{url}">'
+    '<span class="ref">{ref}</span> <span class="subject">{subject}</span></a>'
+    '<div class="row-meta">{meta}</div></td>'
+    '<td data-label="{l_customer}">{customer}</td>'
+    '<td data-label="{l_status}"><span class="badge badge-status-{status}">'
+    "{status_label}</span></td>"
+    '<td data-label="{l_priority}"><span class="badge badge-priority-{priority}">'
+    "{priority_label}</span></td>"
+    '<td data-label="{l_owner}">{owner}</td>'
+    '<td data-label="{l_received}"><time datetime="{iso}" title="{when}">{age}</time>'
+    "</td></tr>"
+)
+
+
+def _esc(value: object) -> str:
+    # What django.utils.html.escape does, without its lazy-string wrapper (hundreds per page).
+    return html.escape(str(value))
+
+
 @register.simple_tag
 def inbox_rows(cases, view: str) -> SafeString:
     """The <tr> elements of the inbox table (see the module's docstring for why in Python)."""
     now = timezone.now()
     labels = {
-        "customer": _("Customer"),
-        "status": _("Status"),
-        "priority": _("Priority"),
-        "owner": _("Owner"),
-        "received": _("Received"),
-        "nobody": _("Nobody"),
-        # Translators: how long ago a case was received, e.g. "3 hours ago".
-        "ago": _("%(age)s ago"),
+        "l_customer": _esc(_("Customer")),
+        "l_status": _esc(_("Status")),
+        "l_priority": _esc(_("Priority")),
+        "l_owner": _esc(_("Owner")),
+        "l_received": _esc(_("Received")),
     }
-    statuses = {value: str(label) for value, label in CaseStatus.choices}
-    priorities = {value: str(label) for value, label in Priority.choices}
-    channels = {value: str(label) for value, label in Channel.choices}
+    nobody = f'<span class="muted">{_esc(_("Nobody"))}</span>'
+    # Translators: how long ago a case was received, e.g. "3 hours ago".
+    ago = _("%(age)s ago")
+    statuses = {value: _esc(label) for value, label in CaseStatus.choices}
+    priorities = {value: _esc(label) for value, label in Priority.choices}
+    icons: dict[str, str] = {}
+    channels = dict(Channel.choices)
     case_url = reverse("workspace:case", args=["REF"]).replace("REF", "{}")
-    view_query = f"?view={quote(view)}" if view else ""
+    view_query = _esc(f"?view={quote(view)}" if view else "")
     # Service targets (guichet.sla): the rows come with their clock (`cases_with_clock`).
     countdowns = {}
     for case in cases:
@@ -94,57 +119,39 @@ def inbox_rows(cases, view: str) -> SafeString:
         names = getattr(case, "tag_names", None)
         if names is None:
             names = [t.name for t in case.tags.all()]
-        tags = format_html_join(" ", '<span class="tag">{}</span>', ((n,) for n in names))
-        meta = [channel_icon(case.channel, channels.get(case.channel, case.channel))]
+        icon = icons.get(case.channel)
+        if icon is None:
+            label = channels.get(case.channel, case.channel)
+            icon = icons[case.channel] = str(channel_icon(case.channel, label))
+        meta = [icon]
         if case.pk in countdowns:
-            meta.insert(0, countdown_html(countdowns[case.pk]))
+            meta.insert(0, str(countdown_html(countdowns[case.pk])))
         if case.category_id:
-            meta.append(format_html("<span>{}</span>", case.category.name))
+            meta.append(f"<span>{_esc(case.category.name)}</span>")
         if case.team_id:
-            meta.append(format_html('<span class="muted">· {}</span>', case.team.name))
-        if tags:
-            meta.append(tags)
-        owner = (
-            escape(case.owner.display_name)
-            if case.owner_id
-            else format_html('<span class="muted">{}</span>', labels["nobody"])
-        )
-        local = timezone.localtime(case.created_at)
+            meta.append(f'<span class="muted">· {_esc(case.team.name)}</span>')
+        if names:
+            meta.append(" ".join(f'<span class="tag">{_esc(n)}</span>' for n in names))
+        reference = _esc(case.reference)
         rows.append(
-            format_html(
-                '<tr class="inbox-row priority-{priority}">'
-                '<td class="cell-case"><a class="case-link" id="case-link-{ref}" href="{url}">'
-                '<span class="ref">{ref}</span> <span class="subject">{subject}</span></a>'
-                '<div class="row-meta">{meta}</div></td>'
-                '<td data-label="{l_customer}">{customer}</td>'
-                '<td data-label="{l_status}"><span class="badge badge-status-{status}">'
-                "{status_label}</span></td>"
-                '<td data-label="{l_priority}"><span class="badge badge-priority-{priority}">'
-                "{priority_label}</span></td>"
-                '<td data-label="{l_owner}">{owner}</td>'
-                '<td data-label="{l_received}"><time datetime="{iso}" title="{when}">{age}</time>'
-                "</td></tr>",
-                priority=case.priority,
-                ref=case.reference,
-                url=case_url.format(quote(case.reference)) + view_query,
-                subject=case.subject,
-                meta=mark_safe(" ".join(str(m) for m in meta)),  # noqa: S308 (escaped above)
-                l_customer=labels["customer"],
-                customer=case.customer.name,
-                l_status=labels["status"],
-                status=case.status,
-                status_label=statuses.get(case.status, case.status),
-                l_priority=labels["priority"],
-                priority_label=priorities.get(case.priority, case.priority),
-                l_owner=labels["owner"],
-                owner=owner,
-                l_received=labels["received"],
-                iso=case.created_at.isoformat(),
-                when=local.strftime("%Y-%m-%d %H:%M"),
-                age=_age(case.created_at, now, labels["ago"]),
+            _ROW.format(
+                priority=_esc(case.priority),
+                ref=reference,
+                url=_esc(case_url.format(quote(case.reference))) + view_query,
+                subject=_esc(case.subject),
+                meta=" ".join(meta),
+                customer=_esc(case.customer.name),
+                status=_esc(case.status),
+                status_label=statuses.get(case.status) or _esc(case.status),
+                priority_label=priorities.get(case.priority) or _esc(case.priority),
+                owner=_esc(case.owner.display_name) if case.owner_id else nobody,
+                iso=_esc(case.created_at.isoformat()),
+                when=_esc(timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M")),
+                age=_esc(_age(case.created_at, now, ago)),
+                **labels,
             )
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 (each row built with format_html)
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped by _esc)
 
 
 _OPTIONS_HTML: dict[tuple, str] = {}
