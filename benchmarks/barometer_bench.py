@@ -9,6 +9,9 @@ counts SQL queries), 30 timed requests, median and p95 (nearest rank) in millise
     .venv/bin/python benchmarks/barometer_bench.py --n 10000 100000
     .venv/bin/python benchmarks/barometer_bench.py --n 1000000 --db postgres
     .venv/bin/python benchmarks/barometer_bench.py --n 100000 --peer /tmp/peer-bench/results
+    # only some endpoints (names containing these words); --no-running: not the running week,
+    # quarter, last 365 days and filtered running month
+    .venv/bin/python benchmarks/barometer_bench.py --n 100000 --only current --repeat 15
     # an existing database (a copy of a shared one) as it is, answers topped up to 300,000:
     .venv/bin/python benchmarks/barometer_bench.py --answers 300000 \
         --database sqlite:////work/bench-data/me-sqlite-1m/guichet.sqlite3
@@ -152,7 +155,9 @@ def ensure_data(n: int | None, share: float, answers: int | None = None) -> dict
     return info
 
 
-def time_endpoints(repeat: int, warmup: int) -> dict:
+def time_endpoints(
+    repeat: int, warmup: int, *, running: bool = True, only: list[str] | None = None
+) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -183,6 +188,29 @@ def time_endpoints(repeat: int, warmup: int) -> dict:
         "barometer_page_current_month": f"/barometer/?period=custom&{live}",
         "barometer_json_current_month": f"/api/v1/barometer?{live}",
     }
+    if running:
+        # Other running periods, with filters (all from the stored daily counts).
+        monday = last_day - timedelta(days=last_day.weekday())
+        quarter = last_day.replace(month=3 * ((last_day.month - 1) // 3) + 1, day=1)
+        team = Case.objects.filter(team__isnull=False).values_list("team_id", flat=True).first()
+        endpoints.update(
+            {
+                "barometer_page_current_month_team": f"/barometer/?period=custom&{live}"
+                f"&team={team}",
+                "barometer_json_current_month_team": f"/api/v1/barometer?{live}&team={team}",
+                "barometer_json_current_month_email": f"/api/v1/barometer?{live}&channel=email",
+                "barometer_json_current_week": "/api/v1/barometer?"
+                f"start={monday.isoformat()}&end={last_day.isoformat()}",
+                "barometer_json_current_quarter": "/api/v1/barometer?"
+                f"start={quarter.isoformat()}&end={last_day.isoformat()}",
+                "barometer_json_last_365_days": "/api/v1/barometer?"
+                f"start={(last_day - timedelta(days=364)).isoformat()}&end={last_day.isoformat()}",
+                "barometer_page_current_quarter_phone": "/barometer/?period=custom&"
+                f"start={quarter.isoformat()}&end={last_day.isoformat()}&channel=phone",
+            }
+        )
+    if only:
+        endpoints = {k: v for k, v in endpoints.items() if any(o in k for o in only)}
     results = {}
     for name, path in endpoints.items():
         queries = 0
@@ -225,13 +253,15 @@ def child(
     out: Path,
     database: str | None = None,
     answers: int | None = None,
+    running: bool = True,
+    only: list[str] | None = None,
 ) -> None:
     setup_django(n, db, database)
     info = ensure_data(None if database else n, share, answers)
     from django.db import connection
 
     info["vendor"] = connection.vendor
-    info["endpoints"] = time_endpoints(repeat, warmup)
+    info["endpoints"] = time_endpoints(repeat, warmup, running=running, only=only)
     out.write_text(json.dumps(info, indent=2))
 
 
@@ -261,6 +291,10 @@ def main() -> int:
     parser.add_argument("--peer", type=Path, help="peer-bench results/ folder")
     parser.add_argument("--database", help="an existing database URL, used as it is (its N)")
     parser.add_argument("--answers", type=int, help="top the survey answers up to this many")
+    parser.add_argument(
+        "--no-running", action="store_true", help="skip the other running periods and filters"
+    )
+    parser.add_argument("--only", nargs="+", help="endpoints whose name contains one of these")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -274,6 +308,8 @@ def main() -> int:
             args.out,
             database=args.database,
             answers=args.answers,
+            running=not args.no_running,
+            only=args.only,
         )
         return 0
     if args.database:
@@ -296,6 +332,10 @@ def main() -> int:
             command += ["--database", args.database]
         if args.answers:
             command += ["--answers", str(args.answers)]
+        if args.no_running:
+            command += ["--no-running"]
+        if args.only:
+            command += ["--only", *args.only]
         subprocess.run(command, check=True)  # noqa: S603 (this script, with our arguments)
         info = json.loads(out.read_text())
         n = info["cases"]
@@ -307,7 +347,7 @@ def main() -> int:
         print()
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(
-            f"{'endpoint':32} {'median ms':>10} {'p95 ms':>9} {'cpu ms':>8} {'queries':>8} "
+            f"{'endpoint':38} {'median ms':>10} {'p95 ms':>9} {'cpu ms':>8} {'queries':>8} "
             f"{'first ms':>9}  verdict"
         )
         for name, row in info["endpoints"].items():
@@ -319,7 +359,7 @@ def main() -> int:
                     verdict += f" — below {PEER_RATIO:.0f}×"
             failed |= row["median_ms"] >= TARGET_MS
             print(
-                f"{name:32} {row['median_ms']:>10.1f} {row['p95_ms']:>9.1f} "
+                f"{name:38} {row['median_ms']:>10.1f} {row['p95_ms']:>9.1f} "
                 f"{row.get('cpu_ms', 0):>8.1f} {row['queries']:>8} {row.get('first_ms', 0):>9.1f}"
                 f"  {verdict}"
             )

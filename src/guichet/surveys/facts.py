@@ -336,6 +336,19 @@ def _insert(model: type, rows: list, fields: list[str]) -> None:
         cursor.executemany(sql, values)
 
 
+def _analyze_sources() -> None:
+    """Fresh planner statistics before a bulk rebuild (PostgreSQL). Right after a bulk import
+    they still describe the tables as they were early in the import (the events table had never
+    been analysed): the planner then estimates ~20,000 contacts for 500 cases and scans the whole
+    contacts table for every batch instead of using its case index (at 20,000 cases: 73 ms →
+    15 ms a batch; the scan grows with the table, the index read does not)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Case, Contact, CaseEvent, CaseFact, BacklogSpan)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
 @transaction.atomic
 def case_facts_refresh(*, case_ids: Iterable[int]) -> int:
     """Recompute and store the facts (and backlog spans) of these cases; returns how many."""
@@ -396,6 +409,7 @@ def case_facts_refresh_around(*, case_id: int) -> int:
 
 def case_facts_rebuild(*, batch: int = 5000) -> int:
     """Recompute every case's facts (after a bulk import, or to check the incremental rows)."""
+    _analyze_sources()
     total = 0
     last = 0
     while True:
@@ -411,6 +425,7 @@ def case_facts_rebuild(*, batch: int = 5000) -> int:
 def case_facts_refresh_range(*, first_case_id: int, last_case_id: int, batch: int = 5000) -> int:
     """After an import of past cases (hook "cases.imported"): their facts, and those of earlier
     cases of the same customers (the imported cases may be their repeat contacts)."""
+    _analyze_sources()
     total = 0
     last = first_case_id - 1
     while last < last_case_id:
