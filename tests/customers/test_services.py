@@ -103,3 +103,37 @@ def test_email_add_is_idempotent():
     first = customer_email_add(customer=a, email="alt@example.test")
     assert customer_email_add(customer=a, email="ALT@example.test") == first
     assert a.emails.count() == 2
+
+
+# --- Many addresses at once (a batch of inbound mail) ------------------------------------------
+
+
+def test_many_addresses_make_one_customer_each_and_find_the_known_ones(db):
+    from guichet.customers.models import Customer
+    from guichet.customers.services import customers_get_or_create_by_email
+
+    known = customer_create(name="Paul Petit", email="paul@example.fr")
+    found = customers_get_or_create_by_email(
+        people=[
+            ("Marie@Example.fr", "Marie Dupont"),
+            ("marie@example.fr", "Autre nom"),  # the same address again: one customer
+            ("PAUL@example.fr", "Paul"),
+            ("lea@example.fr", ""),
+        ]
+    )
+    assert set(found) == {"marie@example.fr", "paul@example.fr", "lea@example.fr"}
+    assert found["paul@example.fr"] == known
+    assert found["marie@example.fr"].name == "Marie Dupont"
+    assert found["lea@example.fr"].name == "lea"
+    assert Customer.objects.count() == 3
+    assert found["marie@example.fr"].emails.get().is_primary
+
+
+def test_many_addresses_with_an_invalid_one_write_nothing(db):
+    from guichet.core.errors import ValidationFailed
+    from guichet.customers.models import Customer
+    from guichet.customers.services import customers_get_or_create_by_email
+
+    with pytest.raises(ValidationFailed):
+        customers_get_or_create_by_email(people=[("a@example.fr", "A"), ("pas une adresse", "B")])
+    assert Customer.objects.count() == 0

@@ -218,3 +218,32 @@ def test_hand_named_advisors_survive_rule_changes(advised, supervisor, team, cus
     ReferentRule.objects.create(name="Tous", kind="all", team=team, is_active=False)
     referent_rules_apply(actor=supervisor, at=now)
     assert ReferentAssignment.objects.get(customer=customer, ended_at__isnull=True) == advised
+
+
+# --- Many cases at once (cases.services.case_open_many) -----------------------------------------
+
+
+def test_a_batch_routes_as_one_case_after_another(advised, customer, agent, deputy, team, now):
+    from guichet.cases.services import CaseRequest, case_open_many
+    from guichet.proximity.models import ReferentRule
+
+    # Given Camille away, a rule giving every customer an advisor, and a new customer
+    away(agent, at=now)
+    ReferentRule.objects.create(name="Tous", kind="all", team=team, order=1)
+    newcomer = customer_create(name="Léa Martin", email="lea@example.fr")
+    # When the two customers' cases are opened together, two for the newcomer
+    opened = case_open_many(
+        requests=[
+            CaseRequest(customer=c, subject="Colis", body_text="Où est-il ?", at=now)
+            for c in (customer, newcomer, newcomer)
+        ]
+    )
+    # Then the advised customer's case goes to the deputy (Camille is away), and the newcomer
+    # gets ONE advisor by the rule, who takes both of their cases
+    first, second, third = (o.case for o in opened)
+    assert first.owner == deputy
+    assert _routing_event(first).data["reason"] == "deputy"
+    assert ReferentAssignment.objects.filter(customer=newcomer).count() == 1
+    advisor = ReferentAssignment.objects.get(customer=newcomer).referent
+    assert second.owner == third.owner == advisor
+    assert advisor != agent  # nobody absent gets a new case

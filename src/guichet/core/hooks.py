@@ -52,14 +52,25 @@ def hooks_paused() -> Iterator[None]:
         _paused.reset(token)
 
 
-def hooks_register(event: str, callback: Callable[..., Any]) -> None:
+# callback -> its form for many cases at once, many(*, case_ids: list[int]), used by
+# hooks_replay(coalesce=True) for a callback written `fn(*, case_id, **_)`.
+_many: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def hooks_register(
+    event: str, callback: Callable[..., Any], *, many: Callable[..., Any] | None = None
+) -> None:
     if callback not in _registry[event]:
         _registry[event].append(callback)
+    if many is not None:
+        _many[callback] = many
 
 
 def hooks_unregister(event: str, callback: Callable[..., Any]) -> None:
     if callback in _registry[event]:
         _registry[event].remove(callback)
+    if not any(callback in callbacks for callbacks in _registry.values()):
+        _many.pop(callback, None)
 
 
 def hooks_emit(event: str, **payload: Any) -> None:
@@ -98,8 +109,13 @@ def hooks_replay(events: list[tuple[str, dict[str, Any]]], *, coalesce: bool = F
     of the payload going to its `**kwargs`. A callback written `fn(*, case_id, **_)` says it
     brings derived data in step with the case as it is now (service clocks, survey facts): run
     after the whole batch committed, a second call for the same case would find nothing to do.
-    One naming `contact_id` or `old`/`new` still runs for each of them."""
+    One naming `contact_id` or `old`/`new` still runs for each of them.
+
+    With `coalesce`, a case-sync callback registered with a `many` form runs ONCE for all the
+    cases of the events, after the others (`many(case_ids=[…])`, in first-seen order); if that
+    fails, it runs case by case, so one bad case does not cost the others their update."""
     done: set[tuple[Any, ...]] = set()
+    batched: dict[Callable[..., Any], dict[Any, None]] = {}
     for event, payload in events:
         for callback in list(_registry.get(event, ())):
             if coalesce:
@@ -108,10 +124,24 @@ def hooks_replay(events: list[tuple[str, dict[str, Any]]], *, coalesce: bool = F
                     if key in done:
                         continue
                     done.add(key)
+                # A callback that names case_id only: (callback, "case_id", value).
+                if callback in _many and key is not None and key[1:] == ("case_id", key[2]):
+                    batched.setdefault(callback, {})[payload.get("case_id")] = None
+                    continue
             try:
                 _run(callback, event, payload)
             except Exception:
                 logger.exception("hook %s for %s failed", getattr(callback, "__name__", "?"), event)
+    for callback, case_ids in batched.items():
+        try:
+            _many[callback](case_ids=list(case_ids))
+        except Exception:
+            logger.exception("hook %s for many cases failed", getattr(callback, "__name__", "?"))
+            for case_id in case_ids:
+                try:
+                    callback(case_id=case_id)
+                except Exception:
+                    logger.exception("hook %s for case %s failed", callback.__name__, case_id)
 
 
 def _coalesce_key(callback: Callable[..., Any], payload: dict[str, Any]) -> tuple[Any, ...] | None:

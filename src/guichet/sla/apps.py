@@ -19,7 +19,8 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from guichet.core.hooks import hooks_register
         from guichet.sla.services import on_case_changed, on_cases_imported
+        from guichet.sla.services.sync import on_cases_changed
 
         for event in SYNC_EVENTS:
-            hooks_register(event, on_case_changed)
+            hooks_register(event, on_case_changed, many=on_cases_changed)
         hooks_register("cases.imported", on_cases_imported)

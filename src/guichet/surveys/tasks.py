@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -57,13 +57,42 @@ def _refresh_facts(*, case_id: int, **_: object) -> None:
     facts.case_facts_refresh_around(case_id=case_id)
 
 
+def _refresh_facts_many(*, case_ids: list[int]) -> None:
+    """`_refresh_facts` for a batch of cases (core.hooks replays a batch of inbound mail): the
+    cases "around" each one are gathered first, then refreshed together."""
+    from guichet.cases.models import Case
+    from guichet.surveys.models import CaseFact
+
+    # As case_facts_refresh_around for each: the case, the case it was merged into, and the
+    # customer's other cases resolved before it began; for several cases of one customer the
+    # union is what resolved before the latest of them began.
+    around: set[int] = set()
+    latest: dict[int, object] = {}
+    for pk, customer_id, created_at, merged_into_id in Case.objects.filter(
+        pk__in=list(case_ids)
+    ).values_list("pk", "customer_id", "created_at", "merged_into_id"):
+        around.add(pk)
+        if merged_into_id:
+            around.add(merged_into_id)
+        if customer_id not in latest or created_at > latest[customer_id]:
+            latest[customer_id] = created_at
+    if latest:
+        for customer_id, resolved_at, case_id in CaseFact.objects.filter(
+            customer_id__in=list(latest), resolved_at__isnull=False
+        ).values_list("customer_id", "resolved_at", "case_id"):
+            if resolved_at < latest[customer_id] + timedelta(seconds=1):
+                around.add(case_id)
+    if around:
+        facts.case_facts_refresh(case_ids=around)
+
+
 hooks_register("case.status_changed", _on_status_changed)
-hooks_register("case.created", _refresh_facts)
-hooks_register("case.assigned", _refresh_facts)
+hooks_register("case.created", _refresh_facts, many=_refresh_facts_many)
+hooks_register("case.assigned", _refresh_facts, many=_refresh_facts_many)
 # A new category changes the case's filters, its repeat contacts and maybe its service policy
 # (hence its business calendar).
-hooks_register("case.updated", _refresh_facts)
-hooks_register("contact.created", _refresh_facts)
+hooks_register("case.updated", _refresh_facts, many=_refresh_facts_many)
+hooks_register("contact.created", _refresh_facts, many=_refresh_facts_many)
 
 
 def _on_cases_imported(*, first_case_id: int, last_case_id: int, **_: object) -> None:

@@ -457,6 +457,12 @@ def on_case_changed(*, case_id: int, **_payload) -> None:
     clock_sync(case_id=case_id)
 
 
+def on_cases_changed(*, case_ids: list[int]) -> None:
+    """`on_case_changed` for many cases at once (core.hooks replays a batch of inbound mail):
+    the same sync, read and written in a few queries per 500 cases."""
+    clocks_rebuild(case_ids=case_ids, only_active=False)
+
+
 # Up to this many imported cases are synchronised at once; more go to a background task.
 IMPORT_SYNC_LIMIT = 20_000
 

@@ -12,6 +12,7 @@ from guichet.channels.email.services.inbound import (
     inbound_process_pending,
     inbound_retry,
     inbound_store,
+    inbound_store_many,
     inbound_to_case,
 )
 from guichet.channels.email.services.mailboxes import (
@@ -34,6 +35,7 @@ __all__ = [
     "inbound_raw_purge",
     "inbound_retry",
     "inbound_store",
+    "inbound_store_many",
     "inbound_to_case",
     "mailbox_create",
     "mailbox_default",

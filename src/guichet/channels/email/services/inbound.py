@@ -139,6 +139,64 @@ def inbound_store(
     return row, True
 
 
+def inbound_store_many(
+    *, items: list[tuple[bytes, Mailbox | None, str]], source: str
+) -> list[tuple[InboundMessage, bool]]:
+    """`inbound_store` for the (raw, mailbox, envelope_from) messages that arrived together:
+    the redelivery check reads them all at once, and the new ones are written by one insert.
+    Same rows and answers as one call each (a message twice in the list is stored once)."""
+    prepared = [
+        (raw, mailbox, envelope_from, raw_content_hash(raw), raw_message_id(raw))
+        for raw, mailbox, envelope_from in items
+    ]
+    by_hash: dict[str, InboundMessage] = {}
+    by_mid: dict[str, InboundMessage] = {}
+    for row in InboundMessage.objects.filter(content_hash__in=[p[3] for p in prepared]).defer(
+        "raw"
+    ):
+        by_hash[row.content_hash] = row
+    mids = [p[4] for p in prepared if p[4]]
+    if mids:
+        for row in InboundMessage.objects.filter(message_id__in=mids).defer("raw"):
+            by_mid[row.message_id] = row
+    new: list[InboundMessage] = []
+    now = timezone.now()
+    for raw, mailbox, envelope_from, content_hash, message_id in prepared:
+        if content_hash in by_hash or (message_id and message_id in by_mid):
+            continue
+        row = InboundMessage(
+            mailbox=mailbox,
+            source=source,
+            raw=raw,
+            size=len(raw),
+            content_hash=content_hash,
+            message_id=message_id,
+            envelope_from=(envelope_from or "")[:255],
+            received_at=now,
+        )
+        new.append(row)
+        by_hash[content_hash] = row
+        if message_id:
+            by_mid[message_id] = row
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.bulk_create(new)
+    except IntegrityError:
+        # Another connection stored one of them meanwhile: one by one, as usual.
+        return [
+            inbound_store(raw=raw, mailbox=mailbox, source=source, envelope_from=envelope_from)
+            for raw, mailbox, envelope_from in items
+        ]
+    fresh = {id(row) for row in new}
+    result = []
+    for _raw, _mailbox, _from, content_hash, message_id in prepared:
+        # As _existing: by content first, then by Message-ID.
+        row = by_hash.get(content_hash) or by_mid[message_id]
+        result.append((row, id(row) in fresh))
+        fresh.discard(id(row))  # a second copy in the list is a redelivery
+    return result
+
+
 # --- Processing ----------------------------------------------------------------------------------
 
 
@@ -381,6 +439,8 @@ def _process_together(items: list[tuple[InboundMessage, ParsedMessage]]) -> None
             inbound.state = InboundState.QUARANTINED
             continue
         received.add(external_id)
+        # Counted now, as its row would be `processed` before the next message's check.
+        recent[inbound.sender] = recent.get(inbound.sender, 0) + 1
         customer = customers[email_normalise(parsed.from_address)]
         content = _contact_content(parsed)
         # As `_by_headers`: the nearest Message-ID that is known wins, whether stored or
@@ -423,7 +483,6 @@ def _process_together(items: list[tuple[InboundMessage, ParsedMessage]]) -> None
             index.remember(inbound.message_id, match.pk)
             _finished(inbound, InboundState.PROCESSED)
             finished.append(inbound)
-            recent[inbound.sender] = recent.get(inbound.sender, 0) + 1
             continue
         new = _NewCase(
             inbound=inbound,
@@ -447,7 +506,6 @@ def _process_together(items: list[tuple[InboundMessage, ParsedMessage]]) -> None
                 inbound.threaded_by = new.threaded_by
             _finished(inbound, InboundState.PROCESSED)
             finished.append(inbound)
-            recent[inbound.sender] = recent.get(inbound.sender, 0) + 1
         if new.parsed.message_class == MessageClass.PERSON:
             acknowledge.append((done.case, new.inbound, new.parsed.from_address))
     if acknowledge:
