@@ -710,10 +710,11 @@ CUSTOMER_PANEL_FIELDS = (
 )  # fmt: skip
 
 
-# What the case page shows of the case and its relations, in one query: the service clock
-# (countdown, place in the inbox order) and the complaint (guichet.quality's panel) come with
-# it, so a case without either costs no query more.
-CASE_PAGE_RELATED = ("customer", "owner", "team", "category", "sla_clock__calendar", "complaint")
+# What the case page shows of the case and its relations, in one query, with the complaint
+# (guichet.quality's panel: no query of its own). The service clock and its calendar are read
+# apart: with them in the same join, PostgreSQL spent 3 ms planning it (0.7 ms without; EXPLAIN
+# at 100,000 cases), more than the extra query costs.
+CASE_PAGE_RELATED = ("customer", "owner", "team", "category", "complaint")
 
 
 def case_page(*, user: User, reference: str) -> CasePage:
@@ -722,6 +723,10 @@ def case_page(*, user: User, reference: str) -> CasePage:
     # One visibility lookup for the case and the customer's other cases beside it.
     visible = case_queryset_for_user(user=user)
     case = case_get_from(queryset=visible.select_related(*CASE_PAGE_RELATED), reference=reference)
+    # The service clock (countdown, place in the inbox order), cached on the case for the
+    # template: one query, also when the case has none.
+    clock = CaseClock.objects.select_related("calendar").filter(case_id=case.pk).first()
+    Case._meta.get_field("sla_clock").set_cached_value(case, clock)
     # Tags as plain names: a prefetch builds a queryset per relation.
     case.tag_names = list(
         Case.tags.through.objects.filter(case_id=case.pk)
