@@ -512,25 +512,32 @@ INBOX_ROW_FIELDS = (
     "customer__id", "customer__name",
     "owner__id", "owner__first_name", "owner__last_name", "owner__email",
     "team__id", "team__name", "category__id", "category__name",
-    # the countdown (guichet.sla.selectors.clock_countdown) and its calendar
-    "sla_clock__case_id", "sla_clock__calendar_id", "sla_clock__paused_since",
-    "sla_clock__next_kind", "sla_clock__next_due_at", "sla_clock__next_risk_at",
-    "sla_clock__calendar__id", "sla_clock__calendar__name", "sla_clock__calendar__time_zone",
-    "sla_clock__calendar__country", "sla_clock__calendar__subdivision",
-    "sla_clock__calendar__updated_at",
+)  # fmt: skip
+# The countdown of a row (guichet.sla.selectors.clock_countdown) and its calendar.
+INBOX_CLOCK_FIELDS = (
+    "case_id", "calendar_id", "paused_since", "next_kind", "next_due_at", "next_risk_at",
+    "calendar__id", "calendar__name", "calendar__time_zone", "calendar__country",
+    "calendar__subdivision", "calendar__updated_at",
 )  # fmt: skip
 
 
 def inbox_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return cases_with_clock(
-        qs.select_related("customer", "owner", "team", "category").only(*INBOX_ROW_FIELDS)
-    )
+    return qs.select_related("customer", "owner", "team", "category").only(*INBOX_ROW_FIELDS)
 
 
 def inbox_rows_load(ids: list[int]) -> list[Case]:
-    """The rows of a page, in the order of `ids`, each with `tag_names`. The tags are read in
-    one plain query: prefetch_related would build a queryset per row."""
+    """The rows of a page, in the order of `ids`, each with its service clock and `tag_names`.
+    The clocks come in a query of their own: joined to the rows, PostgreSQL spent more time
+    planning the six joins than running them (EXPLAIN at 100,000 cases: 1.0 ms against 0.4 ms
+    for four). The tags are read in one plain query: prefetch_related would build a queryset
+    per row."""
     loaded = {c.pk: c for c in inbox_rows(Case.objects.filter(pk__in=ids))}
+    clocks = {
+        clock.case_id: clock
+        for clock in CaseClock.objects.filter(case_id__in=ids)
+        .select_related("calendar")
+        .only(*INBOX_CLOCK_FIELDS)
+    }
     tags: dict[int, list[str]] = {}
     pairs = (
         Case.tags.through.objects.filter(case_id__in=ids)
@@ -539,8 +546,10 @@ def inbox_rows_load(ids: list[int]) -> list[Case]:
     )
     for case_id, name in pairs:
         tags.setdefault(case_id, []).append(name)
+    clock_field = Case._meta.get_field("sla_clock")
     rows = [loaded[pk] for pk in ids if pk in loaded]
     for case in rows:
+        clock_field.set_cached_value(case, clocks.get(case.pk))
         case.tag_names = tags.get(case.pk, [])
     return rows
 
