@@ -158,6 +158,13 @@ def test_frequent_words_are_walked_rare_ones_read_by_windows(share, rarest, rows
     assert search._pg_walk(share, rarest, rows, 1000) == walk
 
 
+def test_shares_of_a_query_come_from_the_most_common_lexemes():
+    common = {"bonjour": 0.66, "command": 0.2}
+    assert search._pg_shares(["bonjour", "command"], common) == pytest.approx((0.132, 0.2))
+    assert search._pg_shares(["bonjour", "zzz"], common) == (0.0, 0.0)  # a rare word: rare
+    assert search._pg_shares([], common) == (0.0, 0.0)  # only stop words
+
+
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_the_walk_checks_rows_along_the_key_not_the_full_text_index(customer, team):
     case_new(customer=customer, team=team, body="Bonjour")

@@ -23,8 +23,10 @@ found in half a million contacts costs what a rare one costs; the page says when
 from __future__ import annotations
 
 import functools
+import math
 import re
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -182,8 +184,8 @@ PG_WINDOWS = (4096, 32768, 262144, 2097152)
 # walked backwards along the primary key instead, each row's stored vector checked, until `cap`
 # matches: ~1,500 rows for "bonjour". The check is written `ts_match_vq(…)`, not `@@`, so the
 # GIN index cannot serve it: the walk is the only plan. Which way is cheaper is estimated from
-# the column's statistics (ANALYZE's most common elements in pg_stats, read in the same round
-# trip as the largest ids): walking costs ~PG_WALK_COST index reads per row, cap / share rows;
+# the column's statistics (ANALYZE's most common elements in pg_stats, kept per process, see
+# _pg_common_shares): walking costs ~PG_WALK_COST index reads per row, cap / share rows;
 # the windows cost about one GIN entry read per row holding the query's rarest word, per window
 # (~3), plus the matches' heap rows. So the walk is taken when
 #     share × rarest share × rows > cap × PG_WALK_COST / 3
@@ -191,7 +193,7 @@ PG_WINDOWS = (4096, 32768, 262144, 2097152)
 # most common elements counts as rare (share 0): windows. The walk is bounded (at most
 # PG_WALK_MAX rows, ~twice the rows the estimate needs) in case the estimate was wrong; the
 # windows wider than it follow.
-PG_WALK_COST = 10  # a walked row (heap read and vector check) against a GIN entry, measured
+PG_WALK_COST = 10  # a walked row (heap read, vector check) vs a GIN entry, per EXPLAIN ANALYZE
 PG_WALK_MIN, PG_WALK_MAX = 4096, 65536
 _PG_WALK_MATCH = f"ts_match_vq(workspace_fts, {_PG_TSQUERY})"
 # Windows up to PG_PLANNER_WALK ids are ordered by `id`: the planner may walk them too, when
@@ -247,27 +249,45 @@ def _pg_matches_sql(cap: int, windows: tuple[int, ...], walk_case: int, walk_con
     )
 
 
-# For one table's `workspace_fts`: the share of rows holding every word of the query (product of
-# the lexemes' shares, independence assumed) and the rarest lexeme's share; a lexeme not among
-# the most common elements counts 0.
-_PG_SHARES = (
-    "(SELECT ARRAY[COALESCE(exp(sum(ln(GREATEST(COALESCE(common.freq, 0), 1e-12)))), 0), "
-    "COALESCE(min(COALESCE(common.freq, 0)), 0)] "
-    "FROM unnest(tsvector_to_array(to_tsvector('{config}'::regconfig, %s))) AS words(lexeme) "
-    "LEFT JOIN (SELECT elem, freq FROM pg_stats, unnest(most_common_elems::text::text[], "
-    "most_common_elem_freqs) AS elems(elem, freq) WHERE schemaname = current_schema() "
-    "AND tablename = '{table}' AND attname = 'workspace_fts') AS common "
-    "ON common.elem = words.lexeme)"
+# How common each lexeme is, per table: ANALYZE's most common elements of `workspace_fts` (the
+# share of rows holding each, for the ~1,000 most common). Read from pg_stats once per process
+# and PG_COMMON_SECONDS (7 ms: the view decodes every statistics slot), since only an ANALYZE
+# changes them.
+PG_COMMON_SECONDS = 600
+_PG_COMMON = (
+    "SELECT tablename, most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+    "WHERE schemaname = current_schema() AND tablename IN ('cases_case', 'cases_contact') "
+    "AND attname = 'workspace_fts'"
 )
+_pg_common: dict[str, tuple[float, dict[str, dict[str, float]]]] = {}
+
+
+def _pg_common_shares() -> dict[str, dict[str, float]]:
+    expires, shares = _pg_common.get(connection.alias, (0.0, {}))
+    if time.monotonic() < expires:
+        return shares
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_COMMON)
+        shares = {
+            table: dict(zip(elems or (), freqs or (), strict=False))
+            for table, elems, freqs in cursor.fetchall()
+        }
+    _pg_common[connection.alias] = (time.monotonic() + PG_COMMON_SECONDS, shares)
+    return shares
+
+
+def _pg_shares(lexemes: list[str], common: dict[str, float]) -> tuple[float, float]:
+    """The share of rows holding every lexeme (product, independence assumed) and the rarest
+    lexeme's share; a lexeme missing from the most common elements counts 0 (rare)."""
+    shares = [float(common.get(lexeme, 0.0)) for lexeme in lexemes]
+    return (math.prod(shares), min(shares)) if shares else (0.0, 0.0)
 
 
 def _sql_statements(cap: int, windows=PG_WINDOWS) -> dict:
     return {
         ("postgresql", "top"): (
             "SELECT (SELECT max(id) FROM cases_case), (SELECT max(id) FROM cases_contact), "  # noqa: S608
-            + _PG_SHARES.format(config=PG_CONFIG, table="cases_case")
-            + ", "
-            + _PG_SHARES.format(config=PG_CONFIG, table="cases_contact")
+            f"tsvector_to_array(to_tsvector('{PG_CONFIG}'::regconfig, %s))"
         ),
         ("postgresql", "matches"): (cap, tuple(windows)),  # for _pg_matches_sql
         ("sqlite", "subjects"): (
@@ -322,12 +342,15 @@ def _pg_matches_statement(argument: str) -> tuple[str, list[str], list[str]]:
     planner settings as they were before (the statement that read the ids also set them, for
     the rest of the transaction)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"{_SQL['postgresql', 'top']}, {_PG_SET}", [argument, argument])
-        top_case, top_contact, shares_case, shares_contact, *settings = cursor.fetchone()
+        cursor.execute(f"{_SQL['postgresql', 'top']}, {_PG_SET}", [argument])
+        top_case, top_contact, lexemes, *settings = cursor.fetchone()
     top_case, top_contact = int(top_case or 0), int(top_contact or 0)
     cap, windows = _SQL["postgresql", "matches"]
-    walk_case = _pg_walk(*(float(x) for x in shares_case), top_case, cap)
-    walk_contact = _pg_walk(*(float(x) for x in shares_contact), top_contact, cap)
+    common = _pg_common_shares()
+    shares_case = _pg_shares(lexemes or [], common.get("cases_case", {}))
+    shares_contact = _pg_shares(lexemes or [], common.get("cases_contact", {}))
+    walk_case = _pg_walk(*shares_case, top_case, cap)
+    walk_contact = _pg_walk(*shares_contact, top_contact, cap)
     sql = (
         _pg_matches_sql(cap, windows, walk_case, walk_contact)
         .replace("{top_cases_case}", str(top_case))
