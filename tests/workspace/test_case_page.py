@@ -245,3 +245,15 @@ def test_assignment_lists_preselect_the_cases_owner_and_team(agent, agent_client
     body = agent_client.get(url("case", case)).content.decode()
     assert f'<option value="{agent.pk}" selected>' in body
     assert f'<option value="{team.pk}" selected>{team.name}</option>' in body
+
+
+def test_a_macro_saved_on_the_macros_page_is_offered_at_once(agent, agent_client, case, team):
+    # given a case page opened once (its macro list is kept a few seconds)
+    assert "Relance colis" not in agent_client.get(url("case", case)).content.decode()
+    # when the agent adds a macro for their team on the macros page
+    response = agent_client.post(
+        reverse("workspace:macros"), {"team": team.pk, "name": "Relance colis", "body": "Bonjour"}
+    )
+    assert response.status_code == 303
+    # then the case page offers it right away
+    assert "Relance colis" in agent_client.get(url("case", case)).content.decode()

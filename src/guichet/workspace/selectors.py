@@ -45,6 +45,7 @@ from guichet.cases.access import (
 from guichet.cases.choices import CaseStatus, Channel, Priority
 from guichet.cases.models import Attachment, Case, CaseEvent, Category, Contact
 from guichet.customers.models import Customer, CustomerEmail
+from guichet.knowledge.selectors import macro_list_for_user
 from guichet.sla.models import CaseClock
 from guichet.sla.selectors import cases_with_clock
 from guichet.workspace import search
@@ -835,11 +836,34 @@ def categories_all() -> list[Choice]:
     )
 
 
+_MACROS_GENERATION = "workspace:choices:macros:generation"
+
+
+def macro_choices(*, user: User) -> list[Choice]:
+    """The macros this agent may insert ("Name (Team)"), kept CHOICES_SECONDS per agent like the
+    other option lists; the macros page drops them when a macro is added or changed there
+    (`macro_choices_forget`). Inserting one still goes through the knowledge selectors' check."""
+    generation = cache.get(_MACROS_GENERATION, 0)
+
+    def build() -> list[Choice]:
+        return [
+            Choice(m.pk, f"{m.name} ({m.team.name})" if m.team_id else m.name)
+            for m in macro_list_for_user(user=user)
+        ]
+
+    return _cached(f"workspace:choices:macros:{generation}:{user.pk}", build)
+
+
+def macro_choices_forget() -> None:
+    cache.set(_MACROS_GENERATION, time.time_ns(), None)
+
+
 def choices_forget() -> None:
     """Drop the cached option lists (tests; after an administrator's change if wanted)."""
     cache.delete_many(
         ["workspace:choices:agents", "workspace:choices:teams", "workspace:choices:categories"]
     )
+    macro_choices_forget()
 
 
 # --- Customer page -------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def _case_context(
 ) -> dict[str, Any]:
     page = selectors.case_page(user=request.user, reference=reference)
     case = page.case
-    macros = list(macro_list_for_user(user=request.user))
+    macros = selectors.macro_choices(user=request.user)
     composer: dict[str, Any] = {"kind": ContactKind.REPLY, "body": "", "then": ""}
     if request.method == "POST" and request.POST.get("form") == "reply":
         composer = {
@@ -209,7 +209,10 @@ def _case_context(
         }
     elif (macro_id := request.GET.get("macro", "")).isdigit():
         # Without JavaScript, "Insert" reloads the page with the macro's text in the composer.
-        macro = next((m for m in macros if m.pk == int(macro_id)), None)
+        try:
+            macro = macro_get_for_user(user=request.user, macro_id=int(macro_id))
+        except NotFound:
+            macro = None
         if macro is not None:
             composer["body"] = macro_render(macro=macro, case=case, agent=request.user)
     transitions = sorted(flows.TRANSITIONS.get(case.status, ()), key=CaseStatus.values.index)
@@ -475,6 +478,7 @@ def macros(request: HttpRequest) -> HttpResponse:
                         macro=macro,
                         is_active=request.POST.get("active") == "1",
                     )
+                selectors.macro_choices_forget()
                 messages.success(request, _("Macro updated."))
             else:
                 if team_value and team is None:
@@ -485,6 +489,7 @@ def macros(request: HttpRequest) -> HttpResponse:
                     name=request.POST.get("name", ""),
                     body=request.POST.get("body", ""),
                 )
+                selectors.macro_choices_forget()
                 messages.success(request, _("Macro saved."))
             return HttpResponseRedirect(reverse("workspace:macros"), status=303)
         except NotFound:
