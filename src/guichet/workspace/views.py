@@ -128,10 +128,11 @@ def _inbox_context(request: HttpRequest, *, with_counts: bool = True) -> dict[st
         "page_query": urlencode({"view": view, **params}),
         # The page reached by "next page" (keyset): polling refreshes that same page.
         "after": request.GET.get("after", "") if after is not None else "",
-        "statuses": CaseStatus.choices,
-        "priorities": Priority.choices,
-        "channels": Channel.choices,
-        "categories": selectors.categories_all(),
+        # The filters' options as (value, label) strings (`value_options` keeps their markup).
+        "statuses": [(value, str(label)) for value, label in CaseStatus.choices],
+        "priorities": [(value, str(label)) for value, label in Priority.choices],
+        "channels": [(value, str(label)) for value, label in Channel.choices],
+        "categories": [(c.slug, c.name) for c in selectors.categories_all()],
     }
 
 

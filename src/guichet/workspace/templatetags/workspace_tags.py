@@ -269,3 +269,23 @@ def other_cases_items(cases) -> SafeString:
             for other in cases
         ),
     )
+
+
+@register.simple_tag
+def value_options(pairs, selected) -> SafeString:
+    """The <option>s of (value, label) string pairs (the inbox's filters), built once per list
+    and language like `choice_options`; only the selected one is marked per page."""
+    key = ("values", *pairs)
+    markup = _OPTIONS_HTML.get(key)
+    if markup is None:
+        if len(_OPTIONS_HTML) > 64:
+            _OPTIONS_HTML.clear()
+        markup = _OPTIONS_HTML[key] = format_html_join(
+            "", '<option value="{}">{}</option>', ((value, label) for value, label in pairs)
+        )
+    if selected:
+        value = _esc(selected)
+        markup = markup.replace(
+            f'<option value="{value}">', f'<option value="{value}" selected>', 1
+        )
+    return mark_safe(markup)  # noqa: S308 (escaped by format_html_join)
