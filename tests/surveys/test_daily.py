@@ -218,8 +218,11 @@ def test_medians_from_histograms_equal_sorted_values(config, agent, customer):
     values = [-5.0, 0.0, 0.25, 1.0, 63.5, 64.0, 3600.0, 3600.0, 3601.5, 86400.0 * 800]
     for i, pk in enumerate(ids):
         value = values[i] if i < len(values) else rng.choice([rng.uniform(0, 7200), 3600.0])
+        # owner waits: all 0 s but one (a bucket whose values are all equal is not read back)
         CaseFact.objects.filter(case_id=pk).update(
-            first_response_seconds=value, resolution_seconds=value * 2 if i % 3 else None
+            first_response_seconds=value,
+            resolution_seconds=value * 2 if i % 3 else None,
+            owner_wait_seconds=0.0 if i != 5 else 5.0,
         )
     figure_days_touch([local_day(T0 + timedelta(days=d)) for d in range(9)])
     now = T0 + timedelta(days=60)
@@ -235,18 +238,20 @@ def test_medians_from_histograms_equal_sorted_values(config, agent, customer):
             fresh = barometer_figures(
                 period=period, filters=BarometerFilters(), config=config, now=now, use_cache=False
             )
-            for name in ("first_response_seconds_median", "resolution_seconds_median"):
+            for name in (
+                "first_response_seconds_median",
+                "resolution_seconds_median",
+                "time_to_owner_seconds_median",
+            ):
                 assert stored[name] == fresh[name], (min_sample, period, name)
 
 
 def test_a_histogram_that_no_longer_matches_the_rows_falls_back():
-    from collections import Counter
-
     from guichet.surveys.models import CaseFact as Fact
 
     # the rows say nothing is there, the histogram says three values are: computed directly
     result = daily.median_from_hist(
-        Counter({daily.bucket_of(10.0): 3}),
+        {daily.bucket_of(10.0): [3, 10.0, 10.5]},
         qs=Fact.objects.all(),
         column="first_response_seconds",
         min_sample=1,

@@ -37,14 +37,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from guichet.surveys.facts import _raw, _when
 from guichet.surveys.models import DayFigures, FigureDay
 
 # Bump when what a row holds changes: rows of the old layout are then ignored.
-DAILY_VERSION = 1
+DAILY_VERSION = 2
 
 # The (value, date) index of each median's column (models.CaseFact).
 VALUE_INDEXES = {
@@ -86,6 +86,35 @@ BOUNDS = _bucket_bounds()
 
 def bucket_of(value: float) -> int:
     return bisect_right(BOUNDS, value) - 1
+
+
+def _put(hist: dict[int, list], value: float) -> None:
+    """Count a value in its bucket, keeping the bucket's smallest and largest value: when they
+    are equal (every case assigned at once: 0 s) the value at any rank in it is known."""
+    bucket = bisect_right(BOUNDS, value) - 1
+    entry = hist.get(bucket)
+    if entry is None:
+        hist[bucket] = [1, value, value]
+        return
+    entry[0] += 1
+    if value < entry[1]:
+        entry[1] = value
+    elif value > entry[2]:
+        entry[2] = value
+
+
+def _merge(target: dict[int, list], hist: dict) -> None:
+    for bucket, (count, low, high) in hist.items():
+        bucket = int(bucket)
+        entry = target.get(bucket)
+        if entry is None:
+            target[bucket] = [count, low, high]
+            continue
+        entry[0] += count
+        if low < entry[1]:
+            entry[1] = low
+        if high > entry[2]:
+            entry[2] = high
 
 
 def bucket_range(first: int, last: int) -> tuple[float | None, float | None]:
@@ -150,7 +179,9 @@ def days_compute(days: Iterable[date], sources: Sources) -> dict[date, dict[str,
     `_answer_aggregates`, `_response_rate`), written in Python over the same rows."""
     wanted = sorted(set(days))
     counters = {day: Counter() for day in wanted}
-    hists = {day: {name: Counter() for name in MEDIANS} for day in wanted}
+    hists: dict[date, dict[str, dict[int, list]]] = {
+        day: {name: {} for name in MEDIANS} for day in wanted
+    }
     w, r = sources.fcr_window, sources.reopen_window
     for first, last in _runs(wanted):
         count = (last - first).days + 1
@@ -181,13 +212,13 @@ def days_compute(days: Iterable[date], sources: Sources) -> dict[date, dict[str,
                 c["switched"] += 1
             if frs is not None:
                 c["response_n"] += 1
-                h["first_response_seconds_median"][bucket_of(frs)] += 1
+                _put(h["first_response_seconds_median"], frs)
             if frbs is not None:
                 c["response_business_n"] += 1
-                h["first_response_business_seconds_median"][bucket_of(frbs)] += 1
+                _put(h["first_response_business_seconds_median"], frbs)
             if ows is not None:
                 c["owned_n"] += 1
-                h["time_to_owner_seconds_median"][bucket_of(ows)] += 1
+                _put(h["time_to_owner_seconds_median"], ows)
         resolved = sources.facts.filter(resolved_at__gte=start, resolved_at__lt=end).values_list(
             "resolved_at",
             "single_response",
@@ -210,10 +241,10 @@ def days_compute(days: Iterable[date], sources: Sources) -> dict[date, dict[str,
                 c["reopened_all"] += 1
             if rs is not None:
                 c["resolution_n"] += 1
-                h["resolution_seconds_median"][bucket_of(rs)] += 1
+                _put(h["resolution_seconds_median"], rs)
             if rbs is not None:
                 c["resolution_business_n"] += 1
-                h["resolution_business_seconds_median"][bucket_of(rbs)] += 1
+                _put(h["resolution_business_seconds_median"], rbs)
         answers = sources.answers.filter(answered_at__gte=start, answered_at__lt=end).values_list(
             "answered_at", "expectations_met", "fcr", "csat", "ces", "nps"
         )
@@ -244,7 +275,7 @@ def days_compute(days: Iterable[date], sources: Sources) -> dict[date, dict[str,
     return {
         day: {
             "c": dict(counters[day]),
-            "h": {name: {str(b): n for b, n in hist.items()} for name, hist in hists[day].items()},
+            "h": {name: {str(b): e for b, e in hist.items()} for name, hist in hists[day].items()},
         }
         for day in wanted
     }
@@ -260,7 +291,8 @@ class Sums:
     are counted from the cases."""
 
     counts: Counter = field(default_factory=Counter)
-    hists: dict[str, Counter] = field(default_factory=lambda: {n: Counter() for n in MEDIANS})
+    # name → {bucket: [count, smallest, largest]}
+    hists: dict[str, dict[int, list]] = field(default_factory=lambda: {n: {} for n in MEDIANS})
     fcr_from: datetime | None = None
     reopen_from: datetime | None = None
     computed_days: int = 0
@@ -305,19 +337,20 @@ def _add(sums: Sums, data: dict[str, Any], *, fcr_ok: bool, reopen_ok: bool) -> 
         sums.counts["reopen_n_mature"] += counts.get("resolved_n", 0)
         sums.counts["reopened_mature"] += counts.get("reopened_all", 0)
     for name, hist in data["h"].items():
-        target = sums.hists[name]
-        for bucket, value in hist.items():
-            target[int(bucket)] += value
+        _merge(sums.hists[name], hist)
 
 
 def _sum(datas: Iterable[dict[str, Any]]) -> dict[str, Any]:
     counts: Counter = Counter()
-    hists: dict[str, Counter] = {name: Counter() for name in MEDIANS}
+    hists: dict[str, dict[int, list]] = {name: {} for name in MEDIANS}
     for data in datas:
         counts.update(data["c"])
         for name, hist in data["h"].items():
-            hists[name].update(hist)
-    return {"c": dict(counts), "h": {name: dict(h) for name, h in hists.items()}}
+            _merge(hists[name], hist)
+    return {
+        "c": dict(counts),
+        "h": {name: {str(b): e for b, e in h.items()} for name, h in hists.items()},
+    }
 
 
 def period_sums(
@@ -333,12 +366,20 @@ def period_sums(
     stamps = dict(
         FigureDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "stamp")
     )
-    stored = {
-        (f, la): (stamp, data)
-        for f, la, stamp, data in DayFigures.objects.filter(
-            key=key, first__gte=first, last__lte=last
-        ).values_list("first", "last", "stamp", "data")
-    }
+    stored: dict[tuple[date, date], tuple[int, dict]] = {}
+
+    def fetch(wanted: Q) -> None:
+        rows = DayFigures.objects.filter(wanted, key=key).values_list(
+            "first", "last", "stamp", "data"
+        )
+        stored.update({(f, la): (stamp, data) for f, la, stamp, data in rows})
+
+    singles = [u.first for u in units if u.first == u.last]
+    months = [u for u in units if u.first != u.last]
+    wanted = Q(first__in=singles, last=F("first")) if singles else Q(pk__in=[])
+    for unit in months:
+        wanted |= Q(first=unit.first, last=unit.last)
+    fetch(wanted)
 
     def valid(unit_first: date, unit_last: date) -> dict[str, Any] | None:
         found = stored.get((unit_first, unit_last))
@@ -353,6 +394,12 @@ def period_sums(
     datas: dict[_Unit, dict[str, Any]] = {}
     missing_days: set[date] = set()
     missing_months: list[_Unit] = []
+    stale_months = [u for u in months if valid(u.first, u.last) is None]
+    if stale_months:  # their days, to sum them up again
+        days = Q(pk__in=[])
+        for unit in stale_months:
+            days |= Q(first__gte=unit.first, first__lte=unit.last)
+        fetch(days & Q(last=F("first")))
     for unit in units:
         data = valid(unit.first, unit.last)
         if data is not None:
@@ -403,49 +450,52 @@ def period_sums(
 
 
 def median_from_hist(
-    hist: Counter, *, qs: QuerySet, column: str, min_sample: int, fallback: Any
+    hist: dict[int, list], *, qs: QuerySet, column: str, min_sample: int, fallback: Any
 ) -> dict[str, Any]:
-    """The median figure (scoring.median) from a period's histogram of `column` and the rows
-    of the buckets holding its ranks (`qs`: the period's rows with the filters). If the rows read
-    back are not the ones the histogram counted (a change committed in between), the figure is
-    computed the direct way (`fallback`)."""
+    """The median figure (scoring.median) from a period's histogram of `column`: each rank's
+    bucket is found from the counts; a bucket whose smallest and largest values are equal gives
+    its value at once, any other is read back from the rows (`qs`: the period's rows with the
+    filters), between its smallest and largest value. If the rows read back are not the ones the
+    histogram counted (a change committed in between), the figure is computed the direct way
+    (`fallback`)."""
     from guichet.surveys import scoring
 
-    n = sum(hist.values())
+    n = sum(entry[0] for entry in hist.values())
     if n < max(min_sample, 1):
         return scoring.insufficient(n, min_sample)
     ranks = sorted(set(scoring.median_ranks(n)))
-    buckets = sorted(b for b, v in hist.items() if v)
-    below = 0
-    first_bucket = last_bucket = None
-    before_first = 0
-    for bucket in buckets:
-        upto = below + hist[bucket]
-        if first_bucket is None and upto >= ranks[0]:
-            first_bucket, before_first = bucket, below
-        if upto >= ranks[-1]:
-            last_bucket = bucket
-            expected = upto - before_first
+    at_rank: dict[int, float] = {}
+    to_read: dict[int, tuple[int, list[int]]] = {}  # bucket → (values before it, its ranks)
+    below, i = 0, 0
+    for bucket in sorted(hist):
+        count, low, high = hist[bucket]
+        upto = below + count
+        while i < len(ranks) and ranks[i] <= upto:
+            if low == high:
+                at_rank[ranks[i]] = low
+            else:
+                to_read.setdefault(bucket, (below, []))[1].append(ranks[i])
+            i += 1
+        if i == len(ranks):
             break
         below = upto
-    low, high = bucket_range(first_bucket, last_bucket)
-    rows = qs.filter(**{f"{column}__isnull": False})
-    if low is not None:
-        rows = rows.filter(**{f"{column}__gte": low})
-    if high is not None:
-        rows = rows.filter(**{f"{column}__lt": high})
-    sql, params = rows.values_list(column).query.sql_with_params()
-    if connection.vendor == "sqlite" and expected <= VALUE_INDEX_SHARE * n:
-        table = connection.ops.quote_name(rows.model._meta.db_table)
-        sql = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {VALUE_INDEXES[column]}", 1)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        values = sorted(v for (v,) in cursor.fetchall())
-    if len(values) != expected:
-        return fallback()
-    return scoring.median_at_ranks(
-        n, {rank: values[rank - before_first - 1] for rank in ranks}, min_sample=min_sample
-    )
+    table = connection.ops.quote_name(qs.model._meta.db_table)
+    for bucket, (before, bucket_ranks) in to_read.items():
+        count, low, high = hist[bucket]
+        rows = qs.filter(**{f"{column}__gte": low, f"{column}__lte": high}).values_list(column)
+        sql, params = rows.query.sql_with_params()
+        if connection.vendor == "sqlite" and count <= VALUE_INDEX_SHARE * n:
+            sql = sql.replace(
+                f"FROM {table}", f"FROM {table} INDEXED BY {VALUE_INDEXES[column]}", 1
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            values = sorted(v for (v,) in cursor.fetchall())
+        if len(values) != count:
+            return fallback()
+        for rank in bucket_ranks:
+            at_rank[rank] = values[rank - before - 1]
+    return scoring.median_at_ranks(n, at_rank, min_sample=min_sample)
 
 
 def day_figures_clear() -> int:
