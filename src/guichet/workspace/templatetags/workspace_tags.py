@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from guichet.cases.choices import CaseStatus, Channel, ContactKind, Priority
 from guichet.sla.models import CaseClock
+from guichet.sla.selectors import case_countdown as sla_case_countdown
 from guichet.sla.selectors import clock_countdown
 from guichet.sla.templatetags.sla import countdown_html
 
@@ -289,3 +290,24 @@ def value_options(pairs, selected) -> SafeString:
             f'<option value="{value}">', f'<option value="{value}" selected>', 1
         )
     return mark_safe(markup)  # noqa: S308 (escaped by format_html_join)
+
+
+@register.simple_tag
+def placeholder_items(placeholders) -> SafeString:
+    """The macro placeholders' list on the case page, (name, label) strings, kept per language."""
+    key = ("placeholders", *placeholders)
+    markup = _OPTIONS_HTML.get(key)
+    if markup is None:
+        markup = _OPTIONS_HTML[key] = format_html_join(
+            "",
+            "<dt><code>{{{{ {} }}}}</code></dt><dd>{}</dd>",
+            ((name, label) for name, label in placeholders),
+        )
+    return mark_safe(markup)  # noqa: S308 (escaped by format_html_join)
+
+
+@register.simple_tag
+def case_countdown(case) -> SafeString:
+    """guichet.sla's countdown of the case's nearest target, by its Python builder (the same
+    markup as `{% sla_countdown %}`, without an inclusion template per page)."""
+    return countdown_html(sla_case_countdown(case))
