@@ -159,3 +159,35 @@ def test_storing_many_at_once_recognises_redeliveries(mailbox):
     assert [created for _row, created in result] == [False, True, False]
     assert result[1][0].pk == result[2][0].pk
     assert InboundMessage.objects.count() == 2
+
+
+def test_acknowledgements_of_a_batch_are_sent_by_one_task_and_a_failure_is_retried_alone(
+    mailbox, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from guichet.channels.email import services
+    from guichet.channels.email.choices import OutboundState
+    from guichet.channels.email.tasks import outbound_send_many_task
+
+    _store(
+        message_build(subject="Un", sender="Un <un@example.test>"),
+        message_build(subject="Deux", sender="Deux <deux@example.test>"),
+        mailbox=mailbox,
+    )
+    inbound_process_pending()
+    # One task for the batch's acknowledgements, written with it
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith="outbound_send_many_task")
+    ids = queued.args_kwargs["args"][0]
+    real = services.outbound_send
+
+    def refused_for_deux(*, outbound_id):
+        if OutboundMessage.objects.get(pk=outbound_id).to_address == "deux@example.test":
+            raise OSError("connection refused")
+        return real(outbound_id=outbound_id)
+
+    monkeypatch.setattr(services, "outbound_send", refused_for_deux)
+    assert outbound_send_many_task.call([*ids, 999_999]) == 1
+    assert OutboundMessage.objects.get(to_address="un@example.test").state == OutboundState.SENT
+    (retry,) = DBTaskResult.objects.filter(task_path__endswith=".outbound_send_task")
+    assert retry.args_kwargs["kwargs"] == {"attempt": 2}

@@ -223,6 +223,9 @@ GUICHET_EMAIL_SENDER_LIMIT_PER_HOUR = env.int("GUICHET_EMAIL_SENDER_LIMIT_PER_HO
 GUICHET_EMAIL_POLL_SECONDS = env.int("GUICHET_EMAIL_POLL_SECONDS", default=60)
 # Raw bytes of processed/ignored inbound mail are deleted after this many days (0: kept forever).
 GUICHET_EMAIL_RAW_RETENTION_DAYS = env.int("GUICHET_EMAIL_RAW_RETENTION_DAYS", default=180)
+# The listener parses the next batch of mail in this many helper processes while it writes the
+# current one (0: parse in the listener itself).
+GUICHET_EMAIL_PARSE_PROCESSES = env.int("GUICHET_EMAIL_PARSE_PROCESSES", default=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = GUICHET_BASE_URL.startswith("https://")

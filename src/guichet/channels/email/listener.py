@@ -18,7 +18,8 @@ import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
@@ -61,13 +62,14 @@ class Processor(threading.Thread):
         self._passed = threading.Condition()
 
     def run(self) -> None:
+        pool = _parse_pool()
         try:
             while not self.stopping.is_set():
                 with self._passed:
                     self._passes_begun += 1
                 try:
                     close_old_connections()
-                    inbound_process_pending(before_batch=self._yield_to_intake)
+                    inbound_process_pending(before_batch=self._yield_to_intake, parse_pool=pool)
                 except Exception:  # stay alive; the rows wait for the next pass
                     logger.exception("processing inbound mail failed")
                     time.sleep(1)
@@ -78,6 +80,8 @@ class Processor(threading.Thread):
                 self.wake.clear()
         finally:
             connection.close()
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _yield_to_intake(self) -> None:
         store = self.store
@@ -100,6 +104,21 @@ class Processor(threading.Thread):
     def stop(self) -> None:
         self.stopping.set()
         self.wake.set()
+
+
+def _parse_pool() -> ProcessPoolExecutor | None:
+    """Helper processes that parse the next batch while this process writes the current one:
+    parsing is CPU work that the listener's threads would otherwise share (one interpreter
+    lock) with answering the sending servers. Started fresh (spawn), they hold no database
+    connection and no thread of ours."""
+    size = settings.GUICHET_EMAIL_PARSE_PROCESSES
+    if size <= 0:
+        return None
+    try:
+        return ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"))
+    except (OSError, ValueError):
+        logger.warning("no parsing helper process; parsing in the listener", exc_info=True)
+        return None
 
 
 class GroupStore(threading.Thread):

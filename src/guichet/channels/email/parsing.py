@@ -533,3 +533,16 @@ def message_parse(raw: bytes) -> ParsedMessage:
         out.text = html_to_text(out.html)
     out.defects = [type(d).__name__ for d in getattr(msg, "defects", [])][:20]
     return out
+
+
+def messages_parse(raws: list[bytes]) -> list[ParsedMessage | None]:
+    """`message_parse` of each, None for one that fails (it is parsed again alone and
+    quarantined with the error). Needs no Django settings: the listener runs it in helper
+    processes."""
+    out: list[ParsedMessage | None] = []
+    for raw in raws:
+        try:
+            out.append(message_parse(raw))
+        except Exception:
+            out.append(None)
+    return out

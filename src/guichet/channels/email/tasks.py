@@ -26,12 +26,29 @@ def outbound_send_task(outbound_id: int) -> str:
 
 @task()
 def outbound_send_many_task(outbound_ids: list) -> int:
-    """The sending tasks of a batch of inbound mail's acknowledgements, one per message (each
-    retried on its own), enqueued by the worker: the intake writes this one task instead."""
-    from guichet.channels.email.services.outbound import outbound_send_enqueue
+    """The first sending attempt of a batch of inbound mail's acknowledgements, one after the
+    other in this one task (the intake writes it in the batch's transaction); a message whose
+    attempt fails gets its own retrying task, as if `outbound_send_task` had tried it first."""
+    from guichet.channels.email.models import OutboundMessage
+    from guichet.channels.email.services import outbound_send
 
-    outbound_send_enqueue([int(i) for i in outbound_ids])
-    return len(outbound_ids)
+    ids = [int(i) for i in outbound_ids]
+    # A message whose savepoint was rolled back (quarantined) left no row: nothing to send.
+    existing = set(OutboundMessage.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    sent = 0
+    for outbound_id in ids:
+        if outbound_id not in existing:
+            continue
+        try:
+            outbound_send(outbound_id=outbound_id)
+            sent += 1
+        except Exception:
+            logger.exception("acknowledgement %s not sent (attempt 1)", outbound_id)
+            retry = outbound_send_task
+            if retry.get_backend().supports_defer:
+                retry = retry.using(run_after=timezone.now() + timedelta(seconds=30))
+            retry.enqueue(outbound_id, attempt=2)
+    return sent
 
 
 @task()

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -60,6 +61,7 @@ from guichet.channels.email.parsing import (
     ParsedMessage,
     bytes_decode,
     message_parse,
+    messages_parse,
     raw_content_hash,
     raw_message_id,
     text_trim_quoted,
@@ -219,10 +221,18 @@ BATCH_SECONDS = 0.3
 
 
 def inbound_process_pending(
-    *, limit: int | None = None, before_batch: Callable[[], None] | None = None
+    *,
+    limit: int | None = None,
+    before_batch: Callable[[], None] | None = None,
+    parse_pool: Executor | None = None,
 ) -> PendingResult:
     """Process every stored message still `received` (oldest first), in batches. One failing
-    message never stops the ones behind it: it is quarantined alone."""
+    message never stops the ones behind it: it is quarantined alone.
+
+    `parse_pool` (the listener's helper processes): the next batch is parsed there while this
+    one is written. Parsing is pure, and the writing stays here, in order, one batch after the
+    other: the same outcome, durability and threading as without it."""
+    ahead = _ParseAhead(parse_pool) if parse_pool is not None else None
     counts = {InboundState.PROCESSED: 0, InboundState.IGNORED: 0, InboundState.QUARANTINED: 0}
     last_id = 0
     done = 0
@@ -240,8 +250,13 @@ def inbound_process_pending(
         while position < len(queued):
             if before_batch is not None:
                 before_batch()  # the listener lets the intake go first (listener.Processor)
+            batch = queued[position : position + BATCH_MAX]
+            parsed = None
+            if ahead is not None:
+                ahead.submit(queued[position + BATCH_MAX : position + 2 * BATCH_MAX])
+                parsed = ahead.take(batch)
             try:
-                states = inbound_process_batch(inbound_ids=queued[position : position + BATCH_MAX])
+                states = inbound_process_batch(inbound_ids=batch, parsed=parsed)
             except (OperationalError, InterfaceError):
                 # The database failed under the whole batch (locked, gone…): the first message
                 # goes alone through the one-by-one path, which counts its failures; the rest
@@ -265,7 +280,50 @@ def inbound_process_pending(
     )
 
 
-def inbound_process_batch(*, inbound_ids: list[int]) -> list[str]:
+class _ParseAhead:
+    """Batches being parsed in helper processes, by inbound id."""
+
+    def __init__(self, pool: Executor) -> None:
+        self.pool = pool
+        self.futures: dict[int, tuple[Future, int]] = {}
+
+    def submit(self, inbound_ids: list[int]) -> None:
+        wanted = [i for i in inbound_ids if i not in self.futures]
+        if not wanted:
+            return
+        rows = list(
+            InboundMessage.objects.filter(pk__in=wanted, state=InboundState.RECEIVED)
+            .order_by("pk")
+            .values_list("pk", "raw")
+        )
+        if not rows:
+            return
+        try:
+            future = self.pool.submit(messages_parse, [bytes(raw) for _pk, raw in rows])
+        except Exception:  # the pool is gone (shutting down): parse here
+            logger.warning("parsing helper unavailable", exc_info=True)
+            return
+        for position, (pk, _raw) in enumerate(rows):
+            self.futures[pk] = (future, position)
+
+    def take(self, inbound_ids: list[int]) -> dict[int, ParsedMessage | None]:
+        self.submit(inbound_ids)
+        parsed: dict[int, ParsedMessage | None] = {}
+        for inbound_id in inbound_ids:
+            entry = self.futures.pop(inbound_id, None)
+            if entry is None:
+                continue
+            future, position = entry
+            try:
+                parsed[inbound_id] = future.result(timeout=300)[position]
+            except Exception:  # a helper died: this message is parsed here
+                logger.warning("parsing helper failed", exc_info=True)
+        return parsed
+
+
+def inbound_process_batch(
+    *, inbound_ids: list[int], parsed: dict[int, ParsedMessage | None] | None = None
+) -> list[str]:
     """Process these stored messages in order in ONE transaction and return their states. It
     may stop early (time budget): the states returned are those of the first len(result) ids;
     the rest stay `received`. A message that fails is rolled back (its contact, case and hooks
@@ -281,7 +339,10 @@ def inbound_process_batch(*, inbound_ids: list[int]) -> list[str]:
     unparsable messages always go alone."""
     from guichet.channels.email.services.outbound import outbound_send_collected
 
-    parsed = _parse_ahead(inbound_ids)
+    parsed = dict(parsed or {})
+    missing = [i for i in inbound_ids if i not in parsed]
+    if missing:
+        parsed.update(_parse_ahead(missing))
     deadline = time.monotonic() + BATCH_SECONDS
     states: dict[int, str] = {}
     events: list[tuple[str, dict]] = []
@@ -361,8 +422,8 @@ def _reset(inbound: InboundMessage, attempts: int) -> None:
     inbound.threaded_by = ""
 
 
-def _parse_ahead(inbound_ids: list[int]) -> dict[int, ParsedMessage]:
-    parsed: dict[int, ParsedMessage] = {}
+def _parse_ahead(inbound_ids: list[int]) -> dict[int, ParsedMessage | None]:
+    parsed: dict[int, ParsedMessage | None] = {}
     queued = InboundMessage.objects.filter(pk__in=inbound_ids, state=InboundState.RECEIVED)
     for inbound_id, raw in queued.values_list("pk", "raw"):
         # A message that does not parse is parsed again alone, and quarantined with the error.
