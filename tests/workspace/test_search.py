@@ -113,20 +113,22 @@ def test_cap_notice_when_the_newest_matches_are_not_all(agent, customer, team, m
     assert len(listed_refs(response)) == 2
 
 
-@pytest.mark.parametrize("walk", [0, 1, 3])
+@pytest.mark.parametrize("plan", ["windows", "walk 1", "walk 3", "one read"])
 @pytest.mark.parametrize("cap", [2, 3])
 @pytest.mark.parametrize("source", ["subject", "body"])
 def test_newest_matches_are_kept_across_id_windows(
-    agent, customer, team, monkeypatch, cap, source, walk
+    agent, customer, team, monkeypatch, cap, source, plan
 ):
-    if walk and connection.vendor != "postgresql":
-        pytest.skip("only PostgreSQL walks the newest rows along the key")
-    # given PostgreSQL's recency windows shrunk to 2 and 4 ids (and, for a frequent word, the
-    # newest `walk` ids walked along the key first), and matches spread over them:
-    # three old ones, then a non-match, a new match and a non-match
+    if plan != "windows" and connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL chooses between walking, windows and one read")
+    # given PostgreSQL's recency windows shrunk to 2 and 4 ids (or, for a frequent word, the
+    # newest 1 or 3 ids walked along the key first; or for a rare one, all matches read at once),
+    # and matches spread over them: three old ones, then a non-match, a new match, a non-match
     monkeypatch.setattr(search, "MATCH_CAP", cap)
     monkeypatch.setattr(search, "_SQL", search._sql_statements(cap, windows=(2, 4)))
-    monkeypatch.setattr(search, "_pg_walk", lambda *_estimates: walk)
+    walk = int(plan[5:]) if plan.startswith("walk") else 0
+    windows = () if plan == "one read" else (2, 4)
+    monkeypatch.setattr(search, "_pg_plan", lambda *_estimates: (walk, windows))
     plain = {"subject": "Colis non reçu", "body": "Bonjour, mon colis n'est pas arrivé."}
     word = {"subject": "Remboursement attendu", "body": "remboursement demandé"}
     kinds = ["match", "match", "match", "other", "match", "other"]
@@ -143,32 +145,35 @@ def test_newest_matches_are_kept_across_id_windows(
 
 
 @pytest.mark.parametrize(
-    ("share", "rarest", "rows", "walk"),
+    ("share", "rarest", "rows", "plan"),
     [
-        (0.66, 0.66, 3_400_000, 4096),  # "bonjour": ~1,500 rows expected, the smallest walk
-        (0.20, 0.20, 3_400_000, 16384),  # "commande": ~5,000 rows expected, walk up to 16,384
-        (0.04, 0.04, 3_400_000, 65536),  # 4 % of a large table: still cheaper than windows
-        (0.04, 0.04, 340_000, 0),  # 4 % of a smaller table: the windows' GIN reads are cheap
-        (0.008, 0.008, 3_400_000, 0),  # "réclamation": windows
-        (0.0, 0.0, 3_400_000, 0),  # a word missing from the statistics counts as rare
-        (0.13, 0.20, 3_400_000, 16384),  # two frequent words together
+        (0.66, 0.66, 3_400_000, (4096, search.PG_WINDOWS)),  # "bonjour": walk ~1,500 rows
+        (0.19, 0.19, 3_400_000, (8192, search.PG_WINDOWS)),  # "commande": ~5,300 rows
+        (0.055, 0.055, 3_400_000, (32768, search.PG_WINDOWS)),  # 5.5 %: ~18,000 rows
+        (0.0075, 0.0075, 3_400_000, (0, search.PG_WINDOWS)),  # "réclamations": windows
+        (0.0075, 0.0075, 340_000, (0, ())),  # …in a tenth of the rows: read them all at once
+        (0.0, 0.0018, 3_400_000, (0, ())),  # not among the most common: rare, one read
+        (0.13, 0.19, 3_400_000, (16384, search.PG_WINDOWS)),  # two frequent words together
+        (0.001, 0.2, 3_400_000, (0, search.PG_WINDOWS)),  # too rare together to walk
     ],
 )
-def test_frequent_words_are_walked_rare_ones_read_by_windows(share, rarest, rows, walk):
-    assert search._pg_walk(share, rarest, rows, 1000) == walk
+def test_frequent_words_are_walked_rare_ones_read_by_windows_or_at_once(share, rarest, rows, plan):
+    assert search._pg_plan(share, rarest, rows, 1000, search.PG_WINDOWS) == plan
 
 
 def test_shares_of_a_query_come_from_the_most_common_lexemes():
-    common = {"bonjour": 0.66, "command": 0.2}
-    assert search._pg_shares(["bonjour", "command"], common) == pytest.approx((0.132, 0.2))
-    assert search._pg_shares(["bonjour", "zzz"], common) == (0.0, 0.0)  # a rare word: rare
-    assert search._pg_shares([], common) == (0.0, 0.0)  # only stop words
+    common, floor = {"bonjour": 0.66, "command": 0.2}, 0.002
+    assert search._pg_shares(["bonjour", "command"], common, floor) == pytest.approx((0.132, 0.2))
+    # a word not listed is rarer than the least common listed: unknown product, bounded rarest
+    assert search._pg_shares(["bonjour", "zzz"], common, floor) == (0.0, 0.002)
+    assert search._pg_shares([], common, floor) == (0.0, 0.0)  # only stop words
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_the_walk_checks_rows_along_the_key_not_the_full_text_index(customer, team):
     case_new(customer=customer, team=team, body="Bonjour")
-    sql = search._pg_matches_sql(1000, search.PG_WINDOWS, 4096, 4096)
+    plan = (4096, search.PG_WINDOWS)
+    sql = search._pg_matches_sql(1000, plan, plan)
     first = sql.split(" UNION ALL ")[0]  # the subjects' walk, before their windows
     assert "ts_match_vq(" in first and "ORDER BY id DESC" in first
     with transaction.atomic(), connection.cursor() as cursor:

@@ -179,21 +179,25 @@ _PG_MATCH = f"workspace_fts @@ {_PG_TSQUERY}"
 # parallel workers and JIT compilation (60 ms at 1,000,000 cases) for 30 rows.
 PG_WINDOWS = (4096, 32768, 262144, 2097152)
 
-# A frequent word has a huge GIN posting list, read again for every window ("bonjour" is in two
-# contacts out of three: 2.2 million entries at 1,000,000 cases). For it the newest ids are
-# walked backwards along the primary key instead, each row's stored vector checked, until `cap`
-# matches: ~1,500 rows for "bonjour". The check is written `ts_match_vq(…)`, not `@@`, so the
-# GIN index cannot serve it: the walk is the only plan. Which way is cheaper is estimated from
-# the column's statistics (ANALYZE's most common elements in pg_stats, kept per process, see
-# _pg_common_shares): walking costs ~PG_WALK_COST index reads per row, cap / share rows;
-# the windows cost about one GIN entry read per row holding the query's rarest word, per window
-# (~3), plus the matches' heap rows. So the walk is taken when
-#     share × rarest share × rows > cap × PG_WALK_COST / 3
-# i.e. from a share of ~3 % at 3,400,000 contacts and ~10 % at 340,000. A word missing from the
-# most common elements counts as rare (share 0): windows. The walk is bounded (at most
-# PG_WALK_MAX rows, ~twice the rows the estimate needs) in case the estimate was wrong; the
-# windows wider than it follow.
-PG_WALK_COST = 10  # a walked row (heap read, vector check) vs a GIN entry, per EXPLAIN ANALYZE
+# Each source picks one of three plans from the column's statistics (ANALYZE's most common
+# elements, pg_stats: the share of rows holding each of the ~1,000 most common lexemes; see
+# _pg_common_shares) and an estimate of each plan's cost:
+# - walk: a frequent word has a huge GIN posting list, read again for every window ("bonjour" is
+#   in two contacts out of three: 2.2 million entries at 1,000,000 cases). The newest ids are
+#   walked backwards along the primary key instead, each row's stored vector checked, until
+#   `cap` match (~1,500 rows for "bonjour"). Written `ts_match_vq(…)`, not `@@`, so no GIN plan
+#   exists for it. Bounded (PG_WALK_MIN–PG_WALK_MAX ids, 1.5× the rows the estimate needs; the
+#   windows wider than it follow) in case the statistics are wrong.
+# - windows: PG_WINDOWS, each a GIN read of the query's rarest word ANDed with a key range.
+# - one read: when even the rarest word is in few rows, all matches read at once (one GIN read
+#   instead of five, for a word found in a few hundred rows or nowhere).
+# A lexeme missing from the most common elements is rarer than the least common one listed.
+# Costs per unit in µs, from EXPLAIN ANALYZE at 1,000,000 cases (3,381,580 contacts) on a quiet
+# moment; only their ratios matter.
+PG_COST_WALKED_ROW = 0.5  # index step, heap row, vector check
+PG_COST_GIN_ENTRY = 0.11  # one entry of a posting list into the bitmap
+PG_COST_KEY_IN_RANGE = 0.03  # one id of a window's key range into the bitmap
+PG_COST_HEAP_MATCH = 1.7  # one matching row fetched from a scattered heap page
 PG_WALK_MIN, PG_WALK_MAX = 4096, 65536
 _PG_WALK_MATCH = f"ts_match_vq(workspace_fts, {_PG_TSQUERY})"
 # Windows up to PG_PLANNER_WALK ids are ordered by `id`: the planner may walk them too, when
@@ -203,14 +207,35 @@ _PG_WALK_MATCH = f"ts_match_vq(workspace_fts, {_PG_TSQUERY})"
 PG_PLANNER_WALK = 32768
 
 
-def _pg_walk(share: float, rarest: float, rows: int, cap: int) -> int:
-    """How many of the newest rows to walk before the windows (0: none, windows only)."""
-    if share <= 0 or share * rarest * rows <= cap * PG_WALK_COST / 3:
-        return 0
-    width = PG_WALK_MIN
-    while width < 2 * cap / share and width < PG_WALK_MAX:
-        width *= 2
-    return width
+def _pg_plan(share: float, rarest: float, rows: int, cap: int, windows) -> tuple[int, tuple]:
+    """(ids walked first, windows after them) for one source: `share` is the estimated share of
+    rows holding every word (0: unknown, rare), `rarest` an upper bound of the rarest word's."""
+    rows = max(rows, 1)
+    needed = cap / share if share > 0 else math.inf  # rows to walk for `cap` matches
+    read, width = 0, rows
+    for width in (*windows, rows):
+        read += 1
+        if width >= min(needed, rows):
+            break
+    width = min(width, rows)
+    matches = min(share * width if share > 0 else rarest * width, cap * 8.0)
+    costs = {
+        "windows": read * rarest * rows * PG_COST_GIN_ENTRY
+        + width * PG_COST_KEY_IN_RANGE
+        + matches * PG_COST_HEAP_MATCH,
+        "one read": rarest * rows * (PG_COST_GIN_ENTRY + PG_COST_HEAP_MATCH),
+    }
+    if 1.5 * needed <= PG_WALK_MAX:
+        costs["walk"] = needed * PG_COST_WALKED_ROW
+    best = min(costs, key=costs.__getitem__)
+    if best == "one read":
+        return 0, ()
+    if best == "windows":
+        return 0, tuple(windows)
+    walk = PG_WALK_MIN
+    while walk < 1.5 * needed:
+        walk *= 2
+    return walk, tuple(windows)
 
 
 def _pg_newest_matches(table: str, column: str, cap: int, windows, walk: int) -> str:
@@ -237,12 +262,12 @@ def _pg_newest_matches(table: str, column: str, cap: int, windows, walk: int) ->
 
 
 @functools.lru_cache(maxsize=64)
-def _pg_matches_sql(cap: int, windows: tuple[int, ...], walk_case: int, walk_contact: int) -> str:
+def _pg_matches_sql(cap: int, case_plan: tuple, contact_plan: tuple) -> str:
     """Both sources in one statement, each row tagged with its source (0 subjects, 1 bodies):
     the per-source row counts tell whether a cap was reached, so the page's "only the most
-    recent matches" notice costs no second search."""
-    subjects = _pg_newest_matches("cases_case", "id", cap, windows, walk_case)
-    bodies = _pg_newest_matches("cases_contact", "case_id", cap, windows, walk_contact)
+    recent matches" notice costs no second search. A plan is (ids walked, windows)."""
+    subjects = _pg_newest_matches("cases_case", "id", cap, case_plan[1], case_plan[0])
+    bodies = _pg_newest_matches("cases_contact", "case_id", cap, contact_plan[1], contact_plan[0])
     return (
         f"SELECT 0, id FROM ({subjects}) AS subjects "  # noqa: S608
         f"UNION ALL SELECT 1, case_id FROM ({bodies}) AS bodies"
@@ -259,28 +284,33 @@ _PG_COMMON = (
     "WHERE schemaname = current_schema() AND tablename IN ('cases_case', 'cases_contact') "
     "AND attname = 'workspace_fts'"
 )
-_pg_common: dict[str, tuple[float, dict[str, dict[str, float]]]] = {}
+_pg_common: dict[str, tuple[float, dict]] = {}
 
 
-def _pg_common_shares() -> dict[str, dict[str, float]]:
+def _pg_common_shares() -> dict[str, tuple[dict[str, float], float]]:
+    """Per table: {lexeme: share of rows} and the smallest share listed (any lexeme not
+    listed is rarer than that)."""
     expires, shares = _pg_common.get(connection.alias, (0.0, {}))
     if time.monotonic() < expires:
         return shares
     with connection.cursor() as cursor:
         cursor.execute(_PG_COMMON)
-        shares = {
-            table: dict(zip(elems or (), freqs or (), strict=False))
-            for table, elems, freqs in cursor.fetchall()
-        }
+        shares = {}
+        for table, elems, freqs in cursor.fetchall():
+            listed = [float(freq) for freq in (freqs or ())[: len(elems or ())]]
+            shares[table] = (dict(zip(elems or (), listed, strict=True)), min(listed, default=0.0))
     _pg_common[connection.alias] = (time.monotonic() + PG_COMMON_SECONDS, shares)
     return shares
 
 
-def _pg_shares(lexemes: list[str], common: dict[str, float]) -> tuple[float, float]:
-    """The share of rows holding every lexeme (product, independence assumed) and the rarest
-    lexeme's share; a lexeme missing from the most common elements counts 0 (rare)."""
-    shares = [float(common.get(lexeme, 0.0)) for lexeme in lexemes]
-    return (math.prod(shares), min(shares)) if shares else (0.0, 0.0)
+def _pg_shares(lexemes: list[str], common: dict[str, float], floor: float) -> tuple[float, float]:
+    """The share of rows holding every lexeme (product, independence assumed; 0 when one is
+    not listed: rare, unknown) and an upper bound of the rarest lexeme's share (`floor` for one
+    not listed among the most common elements)."""
+    if not lexemes:
+        return 0.0, 0.0
+    shares = [common.get(lexeme, 0.0) for lexeme in lexemes]
+    return math.prod(shares), min(common.get(lexeme, floor) for lexeme in lexemes)
 
 
 def _sql_statements(cap: int, windows=PG_WINDOWS) -> dict:
@@ -347,12 +377,12 @@ def _pg_matches_statement(argument: str) -> tuple[str, list[str], list[str]]:
     top_case, top_contact = int(top_case or 0), int(top_contact or 0)
     cap, windows = _SQL["postgresql", "matches"]
     common = _pg_common_shares()
-    shares_case = _pg_shares(lexemes or [], common.get("cases_case", {}))
-    shares_contact = _pg_shares(lexemes or [], common.get("cases_contact", {}))
-    walk_case = _pg_walk(*shares_case, top_case, cap)
-    walk_contact = _pg_walk(*shares_contact, top_contact, cap)
+    plans = [
+        _pg_plan(*_pg_shares(lexemes or [], *common.get(table, ({}, 1.0))), top, cap, windows)
+        for table, top in (("cases_case", top_case), ("cases_contact", top_contact))
+    ]
     sql = (
-        _pg_matches_sql(cap, windows, walk_case, walk_contact)
+        _pg_matches_sql(cap, *plans)
         .replace("{top_cases_case}", str(top_case))
         .replace("{top_cases_contact}", str(top_contact))
     )
