@@ -145,28 +145,33 @@ def test_newest_matches_are_kept_across_id_windows(
 
 
 @pytest.mark.parametrize(
-    ("share", "rarest", "rows", "plan"),
+    ("share", "rarest", "total", "rows", "plan"),
     [
-        (0.66, 0.66, 3_400_000, (4096, search.PG_WINDOWS)),  # "bonjour": walk ~1,500 rows
-        (0.19, 0.19, 3_400_000, (8192, search.PG_WINDOWS)),  # "commande": ~5,300 rows
-        (0.055, 0.055, 3_400_000, (32768, search.PG_WINDOWS)),  # 5.5 %: ~18,000 rows
-        (0.0075, 0.0075, 3_400_000, (0, search.PG_WINDOWS)),  # "réclamations": windows
-        (0.0075, 0.0075, 340_000, (0, ())),  # …in a tenth of the rows: read them all at once
-        (0.0, 0.0018, 3_400_000, (0, ())),  # not among the most common: rare, one read
-        (0.13, 0.19, 3_400_000, (16384, search.PG_WINDOWS)),  # two frequent words together
-        (0.001, 0.2, 3_400_000, (0, search.PG_WINDOWS)),  # too rare together to walk
+        (0.66, 0.66, 0.66, 3_400_000, (4096, search.PG_WINDOWS)),  # "bonjour": ~1,500 rows
+        (0.19, 0.19, 0.19, 3_400_000, (8192, search.PG_WINDOWS)),  # "commande": ~5,300 rows
+        (0.055, 0.055, 0.055, 3_400_000, (32768, search.PG_WINDOWS)),  # 5.5 %: ~18,000 rows
+        (0.0075, 0.0075, 0.0075, 3_400_000, (0, search.PG_WINDOWS)),  # "réclamations": windows
+        (0.0075, 0.0075, 0.0075, 340_000, (0, ())),  # …in a tenth of the rows: all at once
+        (0.0, 0.0018, 0.0018, 3_400_000, (0, ())),  # not among the most common: rare, one read
+        (0.13, 0.19, 0.85, 3_400_000, (16384, search.PG_WINDOWS)),  # two frequent words
+        (0.016, 0.085, 0.275, 3_400_000, (131072, search.PG_WINDOWS)),  # their lists cost more
+        (0.001, 0.05, 0.1, 3_400_000, (0, search.PG_WINDOWS)),  # too rare together to walk
     ],
 )
-def test_frequent_words_are_walked_rare_ones_read_by_windows_or_at_once(share, rarest, rows, plan):
-    assert search._pg_plan(share, rarest, rows, 1000, search.PG_WINDOWS) == plan
+def test_frequent_words_are_walked_rare_ones_read_by_windows_or_at_once(
+    share, rarest, total, rows, plan
+):
+    assert search._pg_plan(share, rarest, total, rows, 1000, search.PG_WINDOWS) == plan
 
 
 def test_shares_of_a_query_come_from_the_most_common_lexemes():
     common, floor = {"bonjour": 0.66, "command": 0.2}, 0.002
-    assert search._pg_shares(["bonjour", "command"], common, floor) == pytest.approx((0.132, 0.2))
+    assert search._pg_shares(["bonjour", "command"], common, floor) == pytest.approx(
+        (0.132, 0.2, 0.86)
+    )
     # a word not listed is rarer than the least common listed: unknown product, bounded rarest
-    assert search._pg_shares(["bonjour", "zzz"], common, floor) == (0.0, 0.002)
-    assert search._pg_shares([], common, floor) == (0.0, 0.0)  # only stop words
+    assert search._pg_shares(["bonjour", "zzz"], common, floor) == (0.0, 0.002, 0.662)
+    assert search._pg_shares([], common, floor) == (0.0, 0.0, 0.0)  # only stop words
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
