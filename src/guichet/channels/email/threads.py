@@ -59,6 +59,8 @@ def _carry_on(case: Case) -> Case:
     return case
 
 
+# The `exclude("")` below repeat the condition of the partial unique indexes on contacts'
+# external ids and inbound Message-IDs: without them SQLite reads every row instead.
 def _by_headers(ids: list[str]) -> Case | None:
     if not ids:
         return None
@@ -67,13 +69,17 @@ def _by_headers(ids: list[str]) -> Case | None:
         "message_id", "case_id"
     ):
         found.setdefault(mid, case_id)
-    for mid, case_id in Contact.objects.filter(
-        channel=Channel.EMAIL, external_id__in=ids
-    ).values_list("external_id", "case_id"):
+    for mid, case_id in (
+        Contact.objects.filter(channel=Channel.EMAIL, external_id__in=ids)
+        .exclude(external_id="")
+        .values_list("external_id", "case_id")
+    ):
         found.setdefault(mid, case_id)
-    for mid, case_id in InboundMessage.objects.filter(
-        message_id__in=ids, case__isnull=False
-    ).values_list("message_id", "case_id"):
+    for mid, case_id in (
+        InboundMessage.objects.filter(message_id__in=ids, case__isnull=False)
+        .exclude(message_id="")
+        .values_list("message_id", "case_id")
+    ):
         found.setdefault(mid, case_id)
     for mid in ids:  # nearest first
         if mid in found:
@@ -144,13 +150,17 @@ class ThreadIndex:
                 "message_id", "case_id"
             ):
                 self.known.setdefault(mid, case_id)
-            for mid, case_id in Contact.objects.filter(
-                channel=Channel.EMAIL, external_id__in=ids
-            ).values_list("external_id", "case_id"):
+            for mid, case_id in (
+                Contact.objects.filter(channel=Channel.EMAIL, external_id__in=ids)
+                .exclude(external_id="")
+                .values_list("external_id", "case_id")
+            ):
                 self.known.setdefault(mid, case_id)
-            for mid, case_id in InboundMessage.objects.filter(
-                message_id__in=ids, case__isnull=False
-            ).values_list("message_id", "case_id"):
+            for mid, case_id in (
+                InboundMessage.objects.filter(message_id__in=ids, case__isnull=False)
+                .exclude(message_id="")
+                .values_list("message_id", "case_id")
+            ):
                 self.known.setdefault(mid, case_id)
         pattern = subject_reference_re()
         references = {m.group(1).upper() for s in subjects if (m := pattern.search(s or ""))}

@@ -102,7 +102,7 @@ def durable_writes() -> None:
 def _existing(content_hash: str, message_id: str) -> InboundMessage | None:
     found = InboundMessage.objects.filter(content_hash=content_hash).first()
     if found is None and message_id:
-        found = InboundMessage.objects.filter(message_id=message_id).first()
+        found = InboundMessage.objects.filter(message_id=message_id).exclude(message_id="").first()
     return found
 
 
@@ -159,7 +159,9 @@ def inbound_store_many(
         by_hash[row.content_hash] = row
     mids = [p[4] for p in prepared if p[4]]
     if mids:
-        for row in InboundMessage.objects.filter(message_id__in=mids).defer("raw"):
+        for row in (
+            InboundMessage.objects.filter(message_id__in=mids).exclude(message_id="").defer("raw")
+        ):
             by_mid[row.message_id] = row
     new: list[InboundMessage] = []
     now = timezone.now()
@@ -468,9 +470,9 @@ def _process_together(items: list[tuple[InboundMessage, ParsedMessage]]) -> None
         inbound.message_class = parsed.message_class
     external_ids = {contact_external_id(inbound) for inbound, _p in items}
     received = set(
-        Contact.objects.filter(channel=Channel.EMAIL, external_id__in=external_ids).values_list(
-            "external_id", flat=True
-        )
+        Contact.objects.filter(channel=Channel.EMAIL, external_id__in=external_ids)
+        .exclude(external_id="")
+        .values_list("external_id", flat=True)
     )
     recent = _recent_per_sender({inbound.sender for inbound, _p in items}, now)
     customers = customers_get_or_create_by_email(
@@ -755,6 +757,14 @@ _PROCESSED_FIELDS = [
 ]
 
 
+def _contacts(external_id: str):
+    # `exclude("")` repeats the condition of the partial unique index: without it SQLite does
+    # not use the index and reads every contact.
+    return Contact.objects.filter(channel=Channel.EMAIL, external_id=external_id).exclude(
+        external_id=""
+    )
+
+
 def contact_external_id(inbound: InboundMessage) -> str:
     """The contact's idempotency key: the Message-ID, or the content hash when there is none."""
     return inbound.message_id or f"sha256:{inbound.content_hash}"
@@ -785,7 +795,7 @@ def _process(inbound: InboundMessage, parsed: ParsedMessage | None = None) -> No
     if not parsed.from_address:
         raise Quarantine(_("The message has no sender address."))
     external_id = contact_external_id(inbound)
-    if Contact.objects.filter(channel=Channel.EMAIL, external_id=external_id).exists():
+    if _contacts(external_id).exists():
         _finish(inbound, InboundState.IGNORED, _("Already received (same Message-ID)."))
         return
     _rate_limit_check(inbound, now)
@@ -832,7 +842,7 @@ def _process(inbound: InboundMessage, parsed: ParsedMessage | None = None) -> No
             at=now,
             follow_up_of=match.case,
         )
-        contact = Contact.objects.get(channel=Channel.EMAIL, external_id=external_id)
+        contact = _contacts(external_id).get()
     inbound.case = case
     inbound.contact = contact
     inbound.threaded_by = threaded_by
@@ -979,7 +989,7 @@ def inbound_to_case(*, inbound: InboundMessage) -> Case:
         email=parsed.from_address, name=parsed.from_name[:200]
     )
     external_id = contact_external_id(inbound)
-    if Contact.objects.filter(channel=Channel.EMAIL, external_id=external_id).exists():
+    if _contacts(external_id).exists():
         external_id = f"manual:{hashlib.sha256(external_id.encode()).hexdigest()}"
     case = case_open(
         actor=None,
@@ -995,7 +1005,7 @@ def inbound_to_case(*, inbound: InboundMessage) -> Case:
         at=timezone.now(),
     )
     inbound.case = case
-    inbound.contact = Contact.objects.get(channel=Channel.EMAIL, external_id=external_id)
+    inbound.contact = _contacts(external_id).get()
     inbound.threaded_by = ThreadedBy.MANUAL
     inbound.sender = parsed.from_address[:255]
     inbound.subject = parsed.subject[:255]
