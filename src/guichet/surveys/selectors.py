@@ -643,17 +643,22 @@ def _period_figures_daily(
     # Cases resolved on the day a window closes in (or after): counted from the cases.
     fcr_limit = now - timedelta(seconds=fcr_window)
     reopen_limit = now - timedelta(seconds=reopen_window)
+    fcr_q = Q(resolved_at__gte=sums.fcr_from, resolved_at__lte=fcr_limit)
+    reopen_q = Q(resolved_at__gte=sums.reopen_from, resolved_at__lte=reopen_limit)
     late = [
-        since
-        for since, limit in ((sums.fcr_from, fcr_limit), (sums.reopen_from, reopen_limit))
+        q
+        for q, since, limit in (
+            (fcr_q, sums.fcr_from, fcr_limit),
+            (reopen_q, sums.reopen_from, reopen_limit),
+        )
         if since < end and since <= limit
     ]
     if late:
-        fcr_q = Q(resolved_at__gte=sums.fcr_from, resolved_at__lte=fcr_limit)
-        reopen_q = Q(resolved_at__gte=sums.reopen_from, resolved_at__lte=reopen_limit)
+        # Only the (at most two) part-days, not the days between them.
+        either = late[0] | late[1] if len(late) == 2 else late[0]
         live = (
             _facts(filters)
-            .filter(resolved_at__gte=min(late), resolved_at__lt=end)
+            .filter(either, resolved_at__lt=end)
             .aggregate(
                 fcr_n=Count("pk", filter=fcr_q),
                 fcr_contacts=Coalesce(Sum("contacts_to_resolution", filter=fcr_q), 0),
