@@ -31,7 +31,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 MATCH_CAP = 1000
@@ -431,9 +431,15 @@ def search_case_filter(query: SearchQuery) -> Q:
     argument = _vendor_argument(query, vendor)
     if vendor == "postgresql":
         # The ids themselves (at most 2 × MATCH_CAP), read here in one statement, passed on as
-        # one array: 2,000 separate parameters cost ~4 ms more to compile, bind and parse.
-        ids = RawSQL("SELECT unnest(%s::bigint[])", [_pg_matches(argument)])
-        return condition | Q(pk__in=ids)
+        # one array: 2,000 separate parameters cost ~4 ms more to compile, bind and parse. As
+        # `= ANY(array)` (hashed), not `IN (SELECT unnest(…))`, which the planner joins by
+        # ~2,000 key lookups (6 ms at 1,000,000) where a walk of the page's order stops at 26.
+        ids = RawSQL(
+            '"cases_case"."id" = ANY(%s::bigint[])',
+            [_pg_matches(argument)],
+            output_field=BooleanField(),
+        )
+        return condition | Q(ids)
     subjects_sql, bodies_sql = _SQL[vendor, "subjects"], _SQL[vendor, "bodies"]
     # One subquery (a UNION of both sources, and of the reference) rather than OR-ed ones: the
     # planner then joins on the few matching ids instead of walking every case and probing.
